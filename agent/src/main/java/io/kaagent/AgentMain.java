@@ -1,0 +1,213 @@
+package io.kaagent;
+
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.instrument.Instrumentation;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.net.MalformedURLException;
+import java.net.URL;
+import java.security.CodeSource;
+import java.security.ProtectionDomain;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.Locale;
+import java.util.jar.JarFile;
+import java.util.zip.ZipEntry;
+
+/**
+ * The only class of the agent on the application's class path (the JVM always puts a {@code -javaagent} jar there).
+ * It gets the agent's real classes into place — they sit in the jar under {@code inst/} as {@code *.classdata},
+ * invisible to the application's class loaders — and delegates. Nothing else happens here: no policy, no logging.
+ */
+public final class AgentMain {
+    private static final String HIDDEN_PREFIX = "inst/";
+    private static volatile ClassLoader hiddenLoader;
+
+    private AgentMain() {
+    }
+
+    public static void premain(String argument, Instrumentation instrumentation) {
+        start(argument, instrumentation, false);
+    }
+
+    public static void agentmain(String argument, Instrumentation instrumentation) {
+        start(argument, instrumentation, true);
+    }
+
+    /** {@code java -jar ka-agent.jar COMMAND}: the command line. */
+    public static void main(String[] args) throws Throwable {
+        try {
+            invoke("io.kaagent.cli.Cli", "main", new Class<?>[] {String[].class}, new Object[] {args});
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
+
+    private static void start(String argument, Instrumentation instrumentation, boolean attached) {
+        // The kill switch is checked before a single class of the agent is loaded.
+        if (isTrue(System.getProperty("ka.agent.disabled")) || isTrue(System.getenv("KA_AGENT_DISABLED"))) {
+            return;
+        }
+        try {
+            invoke("io.kaagent.Agent", "start",
+                    new Class<?>[] {String.class, Instrumentation.class, boolean.class},
+                    new Object[] {argument, instrumentation, attached});
+        } catch (InvocationTargetException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof Error && "ka.agent.strict".equals(cause.getMessage())) {
+                // Strict mode asked for a failed start; the agent printed why.
+                throw (Error) cause;
+            }
+            System.err.println("ka-agent: ERROR the agent could not start and is inactive: " + cause);
+        } catch (Throwable t) {
+            System.err.println("ka-agent: ERROR the agent could not start and is inactive: " + t);
+        }
+    }
+
+    private static boolean isTrue(String value) {
+        return value != null && value.trim().toLowerCase(Locale.ROOT).equals("true");
+    }
+
+    private static Object invoke(String className, String methodName, Class<?>[] types, Object[] args)
+            throws Exception {
+        Class<?> type = Class.forName(className, true, loader());
+        Method method = type.getMethod(methodName, types);
+        return method.invoke(null, args);
+    }
+
+    private static ClassLoader loader() throws IOException {
+        ClassLoader loader = hiddenLoader;
+        if (loader == null) {
+            synchronized (AgentMain.class) {
+                loader = hiddenLoader;
+                if (loader == null) {
+                    loader = new HiddenClassLoader(ownJar(), platformLoader());
+                    hiddenLoader = loader;
+                }
+            }
+        }
+        return loader;
+    }
+
+    private static File ownJar() throws IOException {
+        ProtectionDomain domain = AgentMain.class.getProtectionDomain();
+        CodeSource source = domain == null ? null : domain.getCodeSource();
+        if (source == null || source.getLocation() == null) {
+            throw new IOException("cannot locate ka-agent.jar (no code source)");
+        }
+        try {
+            return new File(source.getLocation().toURI());
+        } catch (Exception e) {
+            throw new IOException("cannot locate ka-agent.jar: " + source.getLocation(), e);
+        }
+    }
+
+    /** The platform loader on 9+, the extension loader on 8: JDK modules visible, the application not. */
+    private static ClassLoader platformLoader() {
+        return ClassLoader.getSystemClassLoader().getParent();
+    }
+
+    /**
+     * Loads the agent's classes and resources from {@code inst/} of the agent jar. Parent-first for everything, so
+     * JDK classes and the bootstrap bridge (defined into the bootstrap loader by the agent) are never duplicated.
+     */
+    static final class HiddenClassLoader extends ClassLoader {
+        static {
+            registerAsParallelCapable();
+        }
+
+        private final JarFile jar;
+        private final URL jarUrl;
+
+        HiddenClassLoader(File jarFile, ClassLoader parent) throws IOException {
+            super(parent);
+            this.jar = new JarFile(jarFile, false);
+            this.jarUrl = jarFile.toURI().toURL();
+        }
+
+        @Override
+        protected Class<?> findClass(String name) throws ClassNotFoundException {
+            if (name.startsWith("io.kaagent.bootstrap.")) {
+                // Lives in the bootstrap loader only; a second copy here would split the bridge in two.
+                throw new ClassNotFoundException(name);
+            }
+            ZipEntry entry = jar.getEntry(HIDDEN_PREFIX + name.replace('.', '/') + ".classdata");
+            if (entry == null) {
+                throw new ClassNotFoundException(name);
+            }
+            try {
+                byte[] bytes = read(jar.getInputStream(entry), (int) entry.getSize());
+                definePackageIfNeeded(name);
+                return defineClass(name, bytes, 0, bytes.length, AgentMain.class.getProtectionDomain());
+            } catch (IOException e) {
+                throw new ClassNotFoundException(name, e);
+            }
+        }
+
+        private void definePackageIfNeeded(String className) {
+            int dot = className.lastIndexOf('.');
+            if (dot < 0) {
+                return;
+            }
+            String pkg = className.substring(0, dot);
+            if (getPackage(pkg) == null) {
+                try {
+                    definePackage(pkg, "ka-agent", null, null, "ka-agent",
+                            AgentMain.class.getPackage() == null ? null
+                                    : AgentMain.class.getPackage().getImplementationVersion(), null, null);
+                } catch (IllegalArgumentException raced) {
+                    // Another thread defined it first: fine.
+                }
+            }
+        }
+
+        @Override
+        protected URL findResource(String name) {
+            if (jar.getEntry(HIDDEN_PREFIX + name) == null) {
+                return null;
+            }
+            try {
+                return new URL("jar:" + jarUrl + "!/" + HIDDEN_PREFIX + name);
+            } catch (MalformedURLException e) {
+                return null;
+            }
+        }
+
+        @Override
+        protected Enumeration<URL> findResources(String name) {
+            URL url = findResource(name);
+            return url == null ? Collections.<URL>emptyEnumeration() : Collections.enumeration(
+                    Collections.singletonList(url));
+        }
+
+        @Override
+        public InputStream getResourceAsStream(String name) {
+            ZipEntry entry = jar.getEntry(HIDDEN_PREFIX + name);
+            if (entry != null) {
+                try {
+                    return jar.getInputStream(entry);
+                } catch (IOException e) {
+                    return null;
+                }
+            }
+            return super.getResourceAsStream(name);
+        }
+
+        private static byte[] read(InputStream in, int sizeHint) throws IOException {
+            try {
+                ByteArrayOutputStream out = new ByteArrayOutputStream(sizeHint > 0 ? sizeHint : 8192);
+                byte[] buffer = new byte[8192];
+                int n;
+                while ((n = in.read(buffer)) > 0) {
+                    out.write(buffer, 0, n);
+                }
+                return out.toByteArray();
+            } finally {
+                in.close();
+            }
+        }
+    }
+}

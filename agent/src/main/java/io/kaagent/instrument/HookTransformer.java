@@ -1,0 +1,92 @@
+package io.kaagent.instrument;
+
+import java.lang.instrument.ClassFileTransformer;
+import java.security.ProtectionDomain;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import net.bytebuddy.jar.asm.ClassReader;
+import net.bytebuddy.jar.asm.ClassVisitor;
+import net.bytebuddy.jar.asm.ClassWriter;
+import net.bytebuddy.jar.asm.MethodVisitor;
+import net.bytebuddy.jar.asm.Opcodes;
+
+/**
+ * Rewrites the hook targets with the ASM that Byte Buddy embeds, by hand: no AgentBuilder, no runtime code
+ * generation. That keeps start-up near the cost of a bare class-file transformer (FACTS.md: an AgentBuilder costs
+ * ~500 ms more). Stays registered so that hooks survive another agent's later retransformation of the same classes.
+ */
+final class HookTransformer implements ClassFileTransformer {
+    private final List<HookTarget> targets;
+    private final Set<String> targetClasses;
+    private final Set<String> applied = Collections.newSetFromMap(new ConcurrentHashMap<String, Boolean>());
+    private final Set<String> failures = Collections.newSetFromMap(new ConcurrentHashMap<String, Boolean>());
+
+    HookTransformer(List<HookTarget> targets) {
+        this.targets = targets;
+        Set<String> classes = Collections.newSetFromMap(new ConcurrentHashMap<String, Boolean>());
+        for (HookTarget target : targets) {
+            classes.add(target.className);
+        }
+        this.targetClasses = classes;
+    }
+
+    @Override
+    public byte[] transform(ClassLoader loader, String className, Class<?> redefined, ProtectionDomain domain,
+            byte[] classfile) {
+        if (loader != null || className == null || !targetClasses.contains(className)) {
+            return null;
+        }
+        try {
+            ClassReader reader = new ClassReader(classfile);
+            // COMPUTE_MAXS only: frames are kept as read (the inserted code needs one F_SAME frame at most), so ASM
+            // never has to load classes to merge types — loading JDK classes inside a transform can deadlock.
+            ClassWriter writer = new ClassWriter(reader, ClassWriter.COMPUTE_MAXS);
+            reader.accept(new HookClassVisitor(writer, className), 0);
+            return writer.toByteArray();
+        } catch (Throwable t) {
+            failures.add(className + ": " + t);
+            return null;
+        }
+    }
+
+    /** Targets whose method was rewritten at least once, by {@link HookTarget#id()} and kind. */
+    Set<String> applied() {
+        return applied;
+    }
+
+    Set<String> failures() {
+        return failures;
+    }
+
+    static String key(HookTarget target) {
+        return target.id() + "/" + target.kind;
+    }
+
+    private final class HookClassVisitor extends ClassVisitor {
+        private final String owner;
+
+        HookClassVisitor(ClassVisitor next, String owner) {
+            super(Opcodes.ASM9, next);
+            this.owner = owner;
+        }
+
+        @Override
+        public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
+                String[] exceptions) {
+            MethodVisitor next = super.visitMethod(access, name, descriptor, signature, exceptions);
+            if ((access & (Opcodes.ACC_BRIDGE | Opcodes.ACC_SYNTHETIC | Opcodes.ACC_ABSTRACT)) != 0) {
+                return next;
+            }
+            for (HookTarget target : targets) {
+                if (target.matches(owner, name, descriptor)) {
+                    applied.add(key(target));
+                    return new HookMethodVisitor(next, target.kind);
+                }
+            }
+            return next;
+        }
+    }
+}

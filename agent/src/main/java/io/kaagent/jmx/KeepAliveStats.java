@@ -1,0 +1,86 @@
+package io.kaagent.jmx;
+
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+
+import io.kaagent.policy.Rule;
+import io.kaagent.runtime.KeepAliveRuntime;
+import io.kaagent.runtime.RuleCounters;
+
+/** The MXBean over the runtime's counters; values are read live, nothing is copied on the socket path. */
+public final class KeepAliveStats implements KeepAliveMXBean {
+    public static final String OBJECT_NAME = "ka.agent:type=KeepAlive";
+    private final KeepAliveRuntime runtime;
+
+    private KeepAliveStats(KeepAliveRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    /** Registers (or, after a re-attach, replaces) the MBean in the platform MBean server. */
+    public static void register(KeepAliveRuntime runtime) throws Exception {
+        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        ObjectName name = new ObjectName(OBJECT_NAME);
+        if (server.isRegistered(name)) {
+            server.unregisterMBean(name);
+        }
+        server.registerMBean(new KeepAliveStats(runtime), name);
+    }
+
+    @Override
+    public String getPolicySource() {
+        return runtime.policy().source();
+    }
+
+    @Override
+    public String getMode() {
+        return runtime.mode();
+    }
+
+    @Override
+    public long getReloadCount() {
+        return runtime.reloads();
+    }
+
+    @Override
+    public long getSocketsApplied() {
+        return runtime.socketsApplied();
+    }
+
+    @Override
+    public long getNeutralised() {
+        return runtime.neutralised();
+    }
+
+    @Override
+    public long getHookFailures() {
+        return runtime.hookFailures();
+    }
+
+    @Override
+    public List<RuleStats> getRules() {
+        List<RuleStats> stats = new ArrayList<RuleStats>();
+        Map<String, RuleCounters> counters = runtime.ruleCounters();
+        List<String> seen = new ArrayList<String>();
+        for (Rule rule : runtime.policy().rules()) {
+            seen.add(rule.name());
+            stats.add(of(rule.name(), counters.get(rule.name())));
+        }
+        for (Map.Entry<String, RuleCounters> entry : counters.entrySet()) {
+            if (!seen.contains(entry.getKey())) {
+                stats.add(of(entry.getKey(), entry.getValue())); // a rule a reload removed keeps its history
+            }
+        }
+        return stats;
+    }
+
+    private static RuleStats of(String name, RuleCounters counters) {
+        return counters == null ? new RuleStats(name, 0, 0, 0, 0)
+                : new RuleStats(name, counters.matched(), counters.applied(), counters.failed(),
+                        counters.neutralised());
+    }
+}

@@ -1,0 +1,14 @@
+package io.kaagent.nativeio;
+
+import jnr.ffi.annotations.In;
+import jnr.ffi.annotations.Out;
+import jnr.ffi.byref.IntByReference;
+
+/** The few libc functions the agent calls. errno is saved by jnr-ffi after each call. */
+public interface LibC {
+    int setsockopt(int fd, int level, int option, @In IntByReference value, int length);
+
+    int getsockopt(int fd, int level, int option, @Out IntByReference value, IntByReference length);
+
+    String strerror(int errno);
+}

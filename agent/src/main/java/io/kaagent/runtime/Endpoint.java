@@ -1,0 +1,85 @@
+package io.kaagent.runtime;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketAddress;
+import java.nio.channels.AsynchronousSocketChannel;
+import java.nio.channels.NetworkChannel;
+import java.nio.channels.SocketChannel;
+
+import io.kaagent.policy.Direction;
+
+/**
+ * What a rule is matched on, read from a just-connected or just-accepted socket without any DNS lookup:
+ * host strings come from {@link InetSocketAddress#getHostString()} and {@link InetAddress#getHostAddress()} only.
+ */
+final class Endpoint {
+    final Direction direction;
+    final String host;          // the name the application dialled (outbound), the client's IP text (inbound)
+    final InetAddress remote;
+    final int port;             // remote port (outbound), local listening port (inbound)
+
+    private Endpoint(Direction direction, String host, InetAddress remote, int port) {
+        this.direction = direction;
+        this.host = host;
+        this.remote = remote;
+        this.port = port;
+    }
+
+    /** @param dialled the SocketAddress given to connect, or null to read it back from the channel */
+    static Endpoint outbound(Object socket, Object dialled) throws Exception {
+        SocketAddress address = dialled instanceof SocketAddress ? (SocketAddress) dialled : remoteOf(socket);
+        if (!(address instanceof InetSocketAddress)) {
+            return null;
+        }
+        InetSocketAddress inet = (InetSocketAddress) address;
+        return new Endpoint(Direction.OUTBOUND, inet.getHostString(), inet.getAddress(), inet.getPort());
+    }
+
+    static Endpoint inbound(Object socket) throws Exception {
+        SocketAddress remote = remoteOf(socket);
+        SocketAddress local = localOf(socket);
+        if (!(remote instanceof InetSocketAddress) || !(local instanceof InetSocketAddress)) {
+            return null;
+        }
+        InetAddress client = ((InetSocketAddress) remote).getAddress();
+        return new Endpoint(Direction.INBOUND, client == null ? null : client.getHostAddress(), client,
+                ((InetSocketAddress) local).getPort());
+    }
+
+    private static SocketAddress remoteOf(Object socket) throws Exception {
+        if (socket instanceof Socket) {
+            return ((Socket) socket).getRemoteSocketAddress();
+        }
+        if (socket instanceof SocketChannel) {
+            return ((SocketChannel) socket).getRemoteAddress();
+        }
+        if (socket instanceof AsynchronousSocketChannel) {
+            return ((AsynchronousSocketChannel) socket).getRemoteAddress();
+        }
+        return null;
+    }
+
+    private static SocketAddress localOf(Object socket) throws Exception {
+        if (socket instanceof Socket) {
+            return ((Socket) socket).getLocalSocketAddress();
+        }
+        if (socket instanceof NetworkChannel) {
+            return ((NetworkChannel) socket).getLocalAddress();
+        }
+        if (socket instanceof ServerSocket) {
+            return ((ServerSocket) socket).getLocalSocketAddress();
+        }
+        return null;
+    }
+
+    @Override
+    public String toString() {
+        String address = remote == null ? "?" : remote.getHostAddress();
+        String shownHost = host == null || host.equals(address) ? address : host + "/" + address;
+        return direction.name().toLowerCase(java.util.Locale.ROOT) + " " + shownHost
+                + (direction == Direction.INBOUND ? " -> local port " : ":") + port;
+    }
+}

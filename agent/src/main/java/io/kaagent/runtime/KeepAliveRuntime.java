@@ -1,0 +1,280 @@
+package io.kaagent.runtime;
+
+import java.net.Socket;
+import java.net.SocketOption;
+import java.nio.channels.Channel;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.kaagent.log.AgentLog;
+import io.kaagent.policy.KeepAliveSettings;
+import io.kaagent.policy.Policy;
+import io.kaagent.policy.Rule;
+
+/**
+ * Decides and applies, for every socket the hooks report. Runs on the application's threads, so it is short,
+ * allocation-light, and catches everything. Until the background thread has the native layer ready, decided
+ * sockets wait in a queue (a few hundred milliseconds at most) rather than making a connect pay for native init.
+ */
+public final class KeepAliveRuntime {
+    private static final long NATIVE_WAIT_MILLIS = 2000;
+
+    private volatile Policy policy;
+    private volatile OptionApplier applier;
+    private final CountDownLatch ready = new CountDownLatch(1);
+    private final Queue<Pending> pending = new ConcurrentLinkedQueue<Pending>();
+    private final TrackedSockets tracked = new TrackedSockets();
+    private final Map<String, RuleCounters> counters = new ConcurrentHashMap<String, RuleCounters>();
+    private final AtomicLong hookFailures = new AtomicLong();
+    private final AtomicLong socketsApplied = new AtomicLong();
+    private final AtomicLong neutralised = new AtomicLong();
+    private final AtomicLong reloads = new AtomicLong();
+    private final boolean failOnPurpose;
+    /** Set while the agent itself sets options, so its own setOption calls are not neutralised. */
+    private final ThreadLocal<Boolean> applying = new ThreadLocal<Boolean>();
+
+    public KeepAliveRuntime(Policy policy, boolean failOnPurpose) {
+        this.policy = policy;
+        this.failOnPurpose = failOnPurpose;
+    }
+
+    private static final class Pending {
+        final Object socket;
+        final TrackedSockets.Entry entry;
+        final Endpoint endpoint;
+
+        Pending(Object socket, TrackedSockets.Entry entry, Endpoint endpoint) {
+            this.socket = socket;
+            this.entry = entry;
+            this.endpoint = endpoint;
+        }
+    }
+
+    // ---- called from the bridge, on application threads ----
+
+    public void onConnect(Object socket, Object dialled) {
+        try {
+            if (failOnPurpose) {
+                throw new IllegalStateException("hook failure requested by -Dka.agent.test.failHook=true");
+            }
+            decide(socket, Endpoint.outbound(socket, dialled));
+        } catch (Throwable t) {
+            hookFailed(t);
+        }
+    }
+
+    public void onAccept(Object socket) {
+        try {
+            if (failOnPurpose) {
+                throw new IllegalStateException("hook failure requested by -Dka.agent.test.failHook=true");
+            }
+            decide(socket, Endpoint.inbound(socket));
+        } catch (Throwable t) {
+            hookFailed(t);
+        }
+    }
+
+    /** @return true when the call must be skipped: the agent enforces this option on this socket. */
+    public boolean onOption(Object socket, Object option) {
+        try {
+            if (!isKeepAliveOption(option)) {
+                return false;
+            }
+            TrackedSockets.Entry entry = tracked.get(socket);
+            if (entry == null || applying.get() != null) {
+                return false;
+            }
+            if (entry.rule.settings().enforce()) {
+                counters(entry.rule).neutralised.incrementAndGet();
+                neutralised.incrementAndGet();
+                if (AgentLog.isDebug()) {
+                    AgentLog.debug("neutralised " + optionName(option) + " on a socket under rule \""
+                            + entry.rule.name() + "\" (enforce: true)");
+                }
+                return true;
+            }
+            // enforce: false and our values not applied yet: apply them now, so the application's call comes after.
+            awaitApplier();
+            OptionApplier current = applier;
+            if (current != null && !entry.applied) {
+                apply(current, socket, entry, null);
+            }
+            tracked.remove(socket);
+            return false;
+        } catch (Throwable t) {
+            hookFailed(t);
+            return false;
+        }
+    }
+
+    private void decide(Object socket, Endpoint endpoint) {
+        if (endpoint == null) {
+            return;
+        }
+        Rule rule = policy.match(endpoint.direction, endpoint.host, endpoint.remote, endpoint.port);
+        if (rule == null) {
+            if (AgentLog.isDebug()) {
+                AgentLog.debug(endpoint + ": no rule matched, left untouched");
+            }
+            return;
+        }
+        counters(rule).matched.incrementAndGet();
+        if (rule.keepaliveOff()) {
+            if (AgentLog.isDebug()) {
+                AgentLog.debug(endpoint + ": rule \"" + rule.name() + "\" keepalive: off, left untouched");
+            }
+            return;
+        }
+        TrackedSockets.Entry entry = new TrackedSockets.Entry(rule);
+        OptionApplier current = applier;
+        if (current != null) {
+            apply(current, socket, entry, endpoint);
+            return;
+        }
+        tracked.put(socket, entry);
+        pending.add(new Pending(socket, entry, endpoint));
+        if (applier != null) {
+            drainPending(); // the init thread finished between our two reads
+        }
+    }
+
+    private void apply(OptionApplier current, Object socket, TrackedSockets.Entry entry, Endpoint endpoint) {
+        Rule rule = entry.rule;
+        KeepAliveSettings settings = rule.settings();
+        applying.set(Boolean.TRUE);
+        try {
+            current.apply(socket, settings);
+            entry.applied = true;
+            counters(rule).applied.incrementAndGet();
+            socketsApplied.incrementAndGet();
+            if (settings.enforce()) {
+                tracked.put(socket, entry);
+            }
+            if (AgentLog.isDebug()) {
+                AgentLog.debug((endpoint == null ? "socket" : endpoint.toString()) + ": rule \"" + rule.name()
+                        + "\" applied " + settings + " (" + current.mode() + ")");
+            }
+        } catch (Throwable t) {
+            counters(rule).failed.incrementAndGet();
+            Throwable cause = t instanceof java.lang.reflect.InvocationTargetException ? t.getCause() : t;
+            AgentLog.warnOnce("apply:" + cause.getClass().getName() + ":" + cause.getMessage(),
+                    "could not set keepalive options (rule \"" + rule.name() + "\"): " + cause
+                            + " (further failures like this are counted, not logged)");
+        } finally {
+            applying.remove();
+        }
+    }
+
+    private void hookFailed(Throwable t) {
+        hookFailures.incrementAndGet();
+        AgentLog.warnOnce("hook:" + t.getClass().getName() + ":" + t.getMessage(),
+                "skipped a socket: " + t + " (further failures like this are counted, not logged)");
+    }
+
+    // ---- called by the agent's own thread ----
+
+    /** The native layer (or the fallback) is ready: sockets decided before now get their options. */
+    public void applierReady(OptionApplier ready) {
+        this.applier = ready;
+        this.ready.countDown();
+        drainPending();
+    }
+
+    /** Neither native nor fallback: nothing can be applied; forget what waits. */
+    public void applierUnavailable() {
+        ready.countDown();
+        pending.clear();
+    }
+
+    private void drainPending() {
+        OptionApplier current = applier;
+        Pending next;
+        while ((next = pending.poll()) != null) {
+            if (isOpen(next.socket) && !next.entry.applied) {
+                apply(current, next.socket, next.entry, next.endpoint);
+            }
+            if (!next.entry.rule.settings().enforce()) {
+                tracked.remove(next.socket);
+            }
+        }
+    }
+
+    private void awaitApplier() throws InterruptedException {
+        if (applier == null) {
+            ready.await(NATIVE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private static boolean isOpen(Object socket) {
+        if (socket instanceof Socket) {
+            return !((Socket) socket).isClosed();
+        }
+        return !(socket instanceof Channel) || ((Channel) socket).isOpen();
+    }
+
+    private static boolean isKeepAliveOption(Object option) {
+        String name = optionName(option);
+        return "SO_KEEPALIVE".equals(name) || "TCP_KEEPIDLE".equals(name) || "TCP_KEEPINTERVAL".equals(name)
+                || "TCP_KEEPCOUNT".equals(name);
+    }
+
+    private static String optionName(Object option) {
+        if (option instanceof String) {
+            return (String) option;
+        }
+        return option instanceof SocketOption ? ((SocketOption<?>) option).name() : null;
+    }
+
+    RuleCounters counters(Rule rule) {
+        RuleCounters found = counters.get(rule.name());
+        if (found == null) {
+            RuleCounters created = new RuleCounters();
+            found = counters.putIfAbsent(rule.name(), created);
+            if (found == null) {
+                found = created;
+            }
+        }
+        return found;
+    }
+
+    // ---- state, for the MBean and the command line ----
+
+    public Policy policy() {
+        return policy;
+    }
+
+    public void replacePolicy(Policy replacement) {
+        this.policy = replacement;
+        reloads.incrementAndGet();
+    }
+
+    public String mode() {
+        OptionApplier current = applier;
+        return current == null ? "starting" : current.mode();
+    }
+
+    public Map<String, RuleCounters> ruleCounters() {
+        return counters;
+    }
+
+    public long hookFailures() {
+        return hookFailures.get() + io.kaagent.bootstrap.KaBridge.suppressedCount();
+    }
+
+    public long socketsApplied() {
+        return socketsApplied.get();
+    }
+
+    public long neutralised() {
+        return neutralised.get();
+    }
+
+    public long reloads() {
+        return reloads.get();
+    }
+}
