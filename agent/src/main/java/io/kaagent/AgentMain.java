@@ -121,11 +121,47 @@ public final class AgentMain {
 
         private final JarFile jar;
         private final URL jarUrl;
+        private boolean jffiLayerTried;
+        private ClassLoader jffiLayerLoader;
 
         HiddenClassLoader(File jarFile, ClassLoader parent) throws IOException {
             super(parent);
             this.jar = new JarFile(jarFile, false);
             this.jarUrl = jarFile.toURI().toURL();
+        }
+
+        @Override
+        protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+            if (name.startsWith("com.kenai.jffi.")) {
+                ClassLoader jffi = jffiLoader();
+                if (jffi != null) {
+                    return jffi.loadClass(name);
+                }
+            }
+            return super.loadClass(name, resolve);
+        }
+
+        /**
+         * On 9+ jffi lives in a named module of its own (see nativeio.JffiModuleLayer): JDK 22+ would otherwise warn
+         * about native access from an unnamed module. Created on first use, which is on the agent's own thread.
+         */
+        private ClassLoader jffiLoader() {
+            synchronized (this) {
+                if (!jffiLayerTried) {
+                    jffiLayerTried = true;
+                    if (!System.getProperty("java.specification.version", "1.8").startsWith("1.")) {
+                        try {
+                            Class<?> layer = Class.forName("io.kaagent.nativeio.JffiModuleLayer", true, this);
+                            jffiLayerLoader = (ClassLoader) layer.getMethod("create", ClassLoader.class)
+                                    .invoke(null, this);
+                        } catch (Throwable t) {
+                            // jffi then loads here, in the unnamed module: it works, JDK 22+ just warns once.
+                            jffiLayerLoader = null;
+                        }
+                    }
+                }
+                return jffiLayerLoader;
+            }
         }
 
         @Override

@@ -13,7 +13,8 @@ import java.util.Set;
  * Written with reflection because the agent's bytecode is Java 8, which has no modules (there it does nothing).
  */
 public final class ModuleOpener {
-    static final String[] PACKAGES = {"java.net", "java.io", "sun.nio.ch", "jdk.internal.misc"};
+    // java.lang: Module.implAddEnableNativeAccess for the agent's jffi module (nativeio.JffiModuleLayer, JDK 22+).
+    static final String[] PACKAGES = {"java.lang", "java.net", "java.io", "sun.nio.ch", "jdk.internal.misc"};
 
     private ModuleOpener() {
     }
