@@ -1,0 +1,130 @@
+package io.kaagent.config;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+import org.snakeyaml.engine.v2.nodes.Node;
+
+import io.kaagent.policy.Policy;
+
+/**
+ * Reads a policy file (PRODUCT.md §3) into a {@link Policy}, or fails with every mistake in it, each positioned as
+ * {@code FILE:LINE:COLUMN: message}.
+ */
+public final class PolicyLoader {
+    /** Real policies are a few KiB; the cap keeps a wrong path (a log, a core file) from costing memory and time. */
+    public static final int MAX_FILE_BYTES = 1 << 20;
+
+    private PolicyLoader() {
+    }
+
+    public static Policy load(Path file) throws PolicyException {
+        return loadWithWarnings(file).policy();
+    }
+
+    /** The policy of a file, with the warnings {@code check} prints; the file's path is the policy's source. */
+    public static LoadResult loadWithWarnings(Path file) throws PolicyException {
+        String name = file.toString();
+        ProblemList problems = new ProblemList(name);
+        String text = readText(file, problems);
+        if (text == null) {
+            throw new PolicyException(problems.errors());
+        }
+        return parseWithWarnings(text, name);
+    }
+
+    /** @param fileName the name problems are reported under, and the policy's source */
+    public static Policy parse(String yamlText, String fileName) throws PolicyException {
+        return parseWithWarnings(yamlText, fileName).policy();
+    }
+
+    public static LoadResult parseWithWarnings(String yamlText, String fileName) throws PolicyException {
+        ProblemList problems = new ProblemList(fileName);
+        Node root = YamlDocument.compose(yamlText, problems);
+        Policy policy = root == null ? null : PolicyReader.read(root, fileName, problems);
+        if (policy == null) {
+            throw new PolicyException(problems.errors());
+        }
+        return new LoadResult(policy, problems.warnings());
+    }
+
+    private static String readText(Path file, ProblemList problems) {
+        byte[] bytes;
+        try {
+            if (Files.isDirectory(file)) {
+                problems.fileError("is a directory, not a policy file");
+                return null;
+            }
+            bytes = readAtMost(file, MAX_FILE_BYTES + 1);
+        } catch (NoSuchFileException e) {
+            problems.fileError("no such file");
+            return null;
+        } catch (AccessDeniedException e) {
+            problems.fileError("permission denied");
+            return null;
+        } catch (IOException e) {
+            problems.fileError("cannot read the file: " + e);
+            return null;
+        }
+        if (bytes.length > MAX_FILE_BYTES) {
+            problems.fileError("the file is larger than " + MAX_FILE_BYTES + " bytes; a policy file is a few KiB");
+            return null;
+        }
+        return decodeUtf8(bytes, problems);
+    }
+
+    /** Reads no more than the limit, so a huge or endless file (a FIFO, /dev/zero) is never held in memory. */
+    private static byte[] readAtMost(Path file, int limit) throws IOException {
+        byte[] buffer = new byte[Math.min(8192, limit)];
+        int length = 0;
+        try (InputStream in = Files.newInputStream(file)) {
+            while (length < limit) {
+                if (length == buffer.length) {
+                    buffer = Arrays.copyOf(buffer, Math.min(limit, buffer.length * 2));
+                }
+                int read = in.read(buffer, length, buffer.length - length);
+                if (read < 0) {
+                    break;
+                }
+                length += read;
+            }
+        }
+        return Arrays.copyOf(buffer, length);
+    }
+
+    private static String decodeUtf8(byte[] bytes, ProblemList problems) {
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length);
+        CoderResult result = decoder.decode(in, out, true);
+        if (result.isError()) {
+            int line = 1;
+            int lineStart = 0;
+            for (int i = 0; i < in.position(); i++) {
+                if (bytes[i] == '\n') {
+                    line++;
+                    lineStart = i + 1;
+                }
+            }
+            problems.errorAt(line, in.position() - lineStart + 1, String.format(
+                    "the file is not UTF-8 text: byte 0x%02x cannot start a character here", bytes[in.position()]));
+            return null;
+        }
+        decoder.flush(out);
+        out.flip();
+        return out.toString();
+    }
+}

@@ -1,0 +1,137 @@
+package io.kaagent.policy;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A complete, valid policy: where it came from, its logging settings, its {@code defaults:} and its rules in file
+ * order. Immutable and safe to share between threads; {@link #match} is the hot path of every hooked socket.
+ */
+public final class Policy {
+    public static final List<String> LOG_LEVELS =
+            Collections.unmodifiableList(Arrays.asList("off", "error", "warn", "info", "debug"));
+    public static final String DEFAULT_LOG_LEVEL = "warn";
+
+    private final String source;
+    private final String logLevel;
+    private final String logFile;
+    private final PartialSettings declaredDefaults;
+    private final KeepAliveSettings defaults;
+    private final List<Rule> rules;
+    private final RuleIndex index;
+
+    /**
+     * @param source           where the policy came from: a file path or {@code embedded default}
+     * @param logLevel         one of {@link #LOG_LEVELS}, or null for {@link #DEFAULT_LOG_LEVEL}
+     * @param logFile          where the agent logs, or null for stderr
+     * @param declaredDefaults what the {@code defaults:} block sets; the built-in defaults fill the rest
+     * @param rules            in file order; each is re-resolved over these defaults
+     * @throws IllegalArgumentException for an unknown log level, duplicate rule names, or a rule whose
+     *                                  {@code user_timeout: auto} comes out too large (see {@link #withDefaults})
+     */
+    public Policy(String source, String logLevel, String logFile, PartialSettings declaredDefaults,
+                  List<Rule> rules) {
+        if (logLevel != null && !LOG_LEVELS.contains(logLevel)) {
+            throw new IllegalArgumentException("log level " + logLevel + " is not one of " + LOG_LEVELS);
+        }
+        this.source = source;
+        this.logLevel = logLevel == null ? DEFAULT_LOG_LEVEL : logLevel;
+        this.logFile = logFile;
+        this.declaredDefaults = declaredDefaults;
+        try {
+            this.defaults = declaredDefaults.over(PartialSettings.BUILT_IN_DEFAULTS).resolve();
+            this.rules = Collections.unmodifiableList(resolveAll(declaredDefaults, rules));
+        } catch (InvalidValueException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        this.index = new RuleIndex(this.rules);
+    }
+
+    private static List<Rule> resolveAll(PartialSettings defaults, List<Rule> rules) throws InvalidValueException {
+        List<Rule> resolved = new ArrayList<Rule>(rules.size());
+        Set<String> names = new HashSet<String>();
+        for (Rule rule : rules) {
+            if (!names.add(rule.name())) {
+                throw new IllegalArgumentException("duplicate rule name \"" + rule.name() + "\"");
+            }
+            try {
+                resolved.add(rule.inheriting(defaults));
+            } catch (InvalidValueException e) {
+                throw new InvalidValueException("rule \"" + rule.name() + "\": " + e.getMessage());
+            }
+        }
+        return resolved;
+    }
+
+    /**
+     * The same policy with another {@code defaults:} block: every rule picks up the values it inherited, the
+     * values a rule set itself stay.
+     *
+     * @throws InvalidValueException naming the rule, when its {@code user_timeout: auto} comes out too large
+     */
+    public Policy withDefaults(PartialSettings newDefaults, String newSource) throws InvalidValueException {
+        newDefaults.over(PartialSettings.BUILT_IN_DEFAULTS).resolve();
+        return new Policy(newSource, logLevel, logFile, newDefaults, resolveAll(newDefaults, rules));
+    }
+
+    /**
+     * The first rule, in file order, whose every criterion matches; null when none does (the socket is then left
+     * untouched). Never makes a DNS lookup.
+     *
+     * @param host   the host string the application dialled, or null when unknown (a host criterion then fails)
+     * @param remote the peer's address, or null when unknown (a cidr criterion then fails)
+     * @param port   the remote port for OUTBOUND, the local listening port for INBOUND
+     */
+    public Rule match(Direction direction, String host, InetAddress remote, int port) {
+        return index.match(direction, host, remote, port);
+    }
+
+    public List<Rule> rules() {
+        return rules;
+    }
+
+    /** A file path, or {@code embedded default}; with the applied {@code KA_AGENT_*} overrides appended. */
+    public String source() {
+        return source;
+    }
+
+    /** off, error, warn, info or debug. */
+    public String logLevel() {
+        return logLevel;
+    }
+
+    /** The log file, or null for stderr. */
+    public String logFile() {
+        return logFile;
+    }
+
+    /** The {@code defaults:} block with the built-in defaults under it: what a rule that sets nothing gets. */
+    public KeepAliveSettings defaults() {
+        return defaults;
+    }
+
+    /** Exactly what the {@code defaults:} block declares, unset values null. */
+    public PartialSettings declaredDefaults() {
+        return declaredDefaults;
+    }
+
+    /** Whether any rule enforces its values, i.e. whether the setter hooks of PRODUCT.md §5 are needed at all. */
+    public boolean anyEnforce() {
+        for (Rule rule : rules) {
+            if (!rule.keepaliveOff() && rule.settings().enforce()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public String toString() {
+        return "policy from " + source + " (" + rules.size() + (rules.size() == 1 ? " rule)" : " rules)");
+    }
+}
