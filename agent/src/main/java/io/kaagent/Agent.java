@@ -5,7 +5,9 @@ import java.lang.instrument.Instrumentation;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 
+import io.kaagent.attach.AttachProtocol;
 import io.kaagent.config.PolicyException;
 import io.kaagent.instrument.BootstrapBridge;
 import io.kaagent.instrument.HookInstaller;
@@ -17,28 +19,68 @@ import io.kaagent.runtime.ApplierLoader;
 import io.kaagent.runtime.BridgeHandlers;
 import io.kaagent.runtime.KeepAliveRuntime;
 import io.kaagent.runtime.OptionApplier;
+import io.kaagent.runtime.PolicyWatcher;
+import io.kaagent.runtime.SweepResult;
 
 /**
  * The one start path of premain and agentmain. On the application's main thread only what cannot wait: read the
  * policy (a broken one must stop us before anything is installed), open java.base, define the bridge, rewrite the
- * hook targets. Native init, the MBean and the start line happen on a daemon thread.
+ * hook targets. Native init, the MBean, the policy watcher and the start line happen on a daemon thread.
+ * <p>
+ * A dynamic attach ({@code java -jar ka-agent.jar attach}) comes through here too, on the target's attach listener
+ * thread, which may take its time: it waits for the native layer, brings the sockets already open under the policy
+ * and reports to the result file the CLI named (see {@link AttachProtocol}). Attaching to a JVM that already runs
+ * the agent replaces the policy and re-applies it to the open sockets.
  */
 public final class Agent {
+    private static final long ATTACH_READY_MILLIS = 10000;
+    private static final long DEFAULT_RELOAD_MILLIS = 2000;
+    private static final String NOTHING_APPLIES = "neither native setsockopt nor the JDK fallback is available in "
+            + "this JVM; the agent applies nothing (its log on the JVM's stderr has the reasons)";
     private static volatile KeepAliveRuntime running;
 
     private Agent() {
     }
 
     public static void start(String argument, Instrumentation instrumentation, boolean attached) {
+        if (!attached) {
+            start(argument, instrumentation, false, null);
+            return;
+        }
+        File resultFile = AttachProtocol.resultFile(argument);
+        Properties report = new Properties();
+        try {
+            start(AttachProtocol.policyPart(argument), instrumentation, true, report);
+        } catch (RuntimeException e) {
+            fail(report, "the agent could not start: " + e);
+            throw e;
+        } catch (Error e) {
+            fail(report, "ka.agent.strict".equals(e.getMessage()) ? "strict mode: the policy has errors"
+                    : "the agent could not start: " + e);
+            throw e;
+        } finally {
+            AttachProtocol.write(resultFile, report);
+        }
+    }
+
+    private static void start(String policyArgument, Instrumentation instrumentation, boolean attached,
+            Properties report) {
         Map<String, String> env = System.getenv();
         boolean strict = isTrue(System.getProperty("ka.agent.strict")) || isTrue(env.get("KA_AGENT_STRICT"));
-        File file = PolicySources.chooseFile(argument, env);
+        File file = PolicySources.chooseFile(policyArgument, env);
         Policy policy;
         try {
             policy = PolicySources.load(file, env);
         } catch (PolicyException e) {
-            for (String line : e.getMessage().split("\n")) {
+            String[] lines = e.getMessage().split("\n");
+            for (String line : lines) {
                 AgentLog.error(line);
+            }
+            if (report != null) {
+                fail(report, lines);
+            }
+            if (running == null) {
+                System.setProperty(AttachProtocol.INACTIVE_PROPERTY, "policy error: " + lines[0]);
             }
             if (strict) {
                 throw new Error("ka.agent.strict");
@@ -48,8 +90,7 @@ public final class Agent {
         AgentLog.configure(policy.logLevel(), policy.logFile());
         KeepAliveRuntime existing = running;
         if (existing != null) {
-            existing.replacePolicy(policy);
-            AgentLog.info("policy replaced: " + policy.source() + ", " + policy.rules().size() + " rules");
+            replace(existing, policy, file, env, report);
             return;
         }
         try {
@@ -57,6 +98,10 @@ public final class Agent {
             BootstrapBridge.define(Agent.class.getClassLoader());
         } catch (Throwable t) {
             AgentLog.error("cannot prepare the JVM for the hooks, the agent is inactive: " + t);
+            System.setProperty(AttachProtocol.INACTIVE_PROPERTY, "cannot install the hooks: " + t);
+            if (report != null) {
+                fail(report, "cannot prepare the JVM for the hooks, the agent is inactive: " + t);
+            }
             return;
         }
         KeepAliveRuntime runtime = new KeepAliveRuntime(policy, isTrue(System.getProperty("ka.agent.test.failHook")));
@@ -68,10 +113,112 @@ public final class Agent {
                     + String.join("; ", problems));
         }
         running = runtime;
-        startBackground(runtime, attached);
+        startBackground(runtime, attached, file, env);
+        if (report != null) {
+            if (!problems.isEmpty()) {
+                report.setProperty("warning", "some socket hooks are not in place: " + String.join("; ", problems));
+            }
+            sweepAfterAttach(runtime, report);
+        }
     }
 
-    private static void startBackground(final KeepAliveRuntime runtime, final boolean attached) {
+    /** A second attach, or an attach to a JVM started with -javaagent: the new policy, on every open socket. */
+    private static void replace(KeepAliveRuntime runtime, Policy policy, File file, Map<String, String> env,
+            Properties report) {
+        if (!awaitReady(runtime)) {
+            runtime.replacePolicy(policy);
+            AgentLog.warn("policy replaced, but this JVM cannot set socket options (see the earlier lines)");
+            if (report != null) {
+                fail(report, NOTHING_APPLIES);
+            }
+            return;
+        }
+        SweepResult result = runtime.replacePolicyAndSweep(policy);
+        AgentLog.info("policy replaced: " + policy.source() + ", " + policy.rules().size() + " rules; open sockets: "
+                + result.summary());
+        publish(policy, file);
+        PolicyWatcher.watch(runtime, file, loader(file, env), reloadMillis());
+        if (report != null) {
+            succeed(report, runtime, result, true);
+        }
+    }
+
+    private static void sweepAfterAttach(KeepAliveRuntime runtime, Properties report) {
+        if (!awaitReady(runtime)) {
+            fail(report, NOTHING_APPLIES);
+            return;
+        }
+        SweepResult result = runtime.sweepOpenSockets("attach");
+        AgentLog.info("open sockets at attach: " + result.summary()
+                + (result.limitation() == null ? "" : "; " + result.limitation()));
+        succeed(report, runtime, result, false);
+    }
+
+    private static boolean awaitReady(KeepAliveRuntime runtime) {
+        try {
+            return runtime.awaitReady(ATTACH_READY_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static void succeed(Properties report, KeepAliveRuntime runtime, SweepResult result, boolean replaced) {
+        Policy policy = runtime.policy();
+        report.setProperty(AttachProtocol.STATUS, AttachProtocol.OK);
+        report.setProperty("version", version());
+        report.setProperty("mode", runtime.mode());
+        report.setProperty("policy", policy.source());
+        report.setProperty("rules", Integer.toString(policy.rules().size()));
+        report.setProperty("replaced", Boolean.toString(replaced));
+        result.writeTo(report);
+    }
+
+    private static void fail(Properties report, String... lines) {
+        report.setProperty(AttachProtocol.STATUS, AttachProtocol.ERROR);
+        for (int i = 0; i < lines.length; i++) {
+            report.setProperty("error." + (i + 1), lines[i]);
+        }
+    }
+
+    /** The marker {@code list} and {@code status} read through the attach API (docs/operations.md). */
+    private static void publish(Policy policy, File file) {
+        System.setProperty(AttachProtocol.VERSION_PROPERTY, version());
+        System.setProperty(AttachProtocol.POLICY_PROPERTY, policy.source());
+        if (file == null) {
+            System.clearProperty(AttachProtocol.POLICY_FILE_PROPERTY);
+        } else {
+            System.setProperty(AttachProtocol.POLICY_FILE_PROPERTY, file.getAbsolutePath());
+        }
+        System.clearProperty(AttachProtocol.INACTIVE_PROPERTY);
+    }
+
+    private static PolicyWatcher.Loader loader(final File file, final Map<String, String> env) {
+        return new PolicyWatcher.Loader() {
+            @Override
+            public Policy load() throws PolicyException {
+                return PolicySources.load(file, env);
+            }
+        };
+    }
+
+    /** -Dka.agent.reload.seconds: how often the policy file is checked for changes; 0 turns reloading off. */
+    private static long reloadMillis() {
+        String value = System.getProperty("ka.agent.reload.seconds");
+        if (value == null || value.trim().isEmpty()) {
+            return DEFAULT_RELOAD_MILLIS;
+        }
+        try {
+            return Math.max(0, Math.round(Double.parseDouble(value.trim()) * 1000));
+        } catch (NumberFormatException e) {
+            AgentLog.warn("-Dka.agent.reload.seconds=" + value + " is not a number; checking every "
+                    + DEFAULT_RELOAD_MILLIS / 1000 + " s");
+            return DEFAULT_RELOAD_MILLIS;
+        }
+    }
+
+    private static void startBackground(final KeepAliveRuntime runtime, final boolean attached, final File file,
+            final Map<String, String> env) {
         Thread thread = new Thread(new Runnable() {
             @Override
             public void run() {
@@ -79,8 +226,12 @@ public final class Agent {
                 if (applier == null) {
                     BridgeHandlers.uninstall();
                     runtime.applierUnavailable();
+                    System.setProperty(AttachProtocol.INACTIVE_PROPERTY, "no native setsockopt and no JDK fallback");
                     return;
                 }
+                // Before applierReady: a second attach waits for that, and must find these in place to replace them.
+                publish(runtime.policy(), file);
+                PolicyWatcher.watch(runtime, file, loader(file, env), reloadMillis());
                 runtime.applierReady(applier);
                 try {
                     KeepAliveStats.register(runtime);

@@ -9,7 +9,14 @@ public interface KeepAliveMXBean {
     /** native, fallback, or starting. */
     String getMode();
 
+    /** Policy replacements since start: reloads of the changed file and attaches that brought a new policy. */
     long getReloadCount();
+
+    /** The first problem of the last reload that failed (the policy in force stayed), or null after a good one. */
+    String getLastReloadError();
+
+    /** When the open sockets were last brought under the policy (attach, reload) and the counts, or null. */
+    String getLastSweep();
 
     long getSocketsApplied();
 

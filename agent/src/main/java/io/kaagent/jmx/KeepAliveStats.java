@@ -47,6 +47,16 @@ public final class KeepAliveStats implements KeepAliveMXBean {
     }
 
     @Override
+    public String getLastReloadError() {
+        return runtime.lastReloadError();
+    }
+
+    @Override
+    public String getLastSweep() {
+        return runtime.lastSweep();
+    }
+
+    @Override
     public long getSocketsApplied() {
         return runtime.socketsApplied();
     }

@@ -29,6 +29,12 @@ public final class KeepAliveRuntime {
     private final CountDownLatch ready = new CountDownLatch(1);
     private final Queue<Pending> pending = new ConcurrentLinkedQueue<Pending>();
     private final TrackedSockets tracked = new TrackedSockets();
+    private final KnownSockets known = new KnownSockets();
+    /** Sockets the open-socket sweep set by descriptor (the hooks never saw them), for enforce: fd → inode, rule. */
+    private final Map<Integer, SweptFd> sweptFds = new ConcurrentHashMap<Integer, SweptFd>();
+    private final Object sweepLock = new Object();
+    private volatile String lastSweep;
+    private volatile String lastReloadError;
     private final Map<String, RuleCounters> counters = new ConcurrentHashMap<String, RuleCounters>();
     private final AtomicLong hookFailures = new AtomicLong();
     private final AtomicLong socketsApplied = new AtomicLong();
@@ -41,6 +47,16 @@ public final class KeepAliveRuntime {
     public KeepAliveRuntime(Policy policy, boolean failOnPurpose) {
         this.policy = policy;
         this.failOnPurpose = failOnPurpose;
+    }
+
+    private static final class SweptFd {
+        final long inode;
+        final Rule rule;
+
+        SweptFd(long inode, Rule rule) {
+            this.inode = inode;
+            this.rule = rule;
+        }
     }
 
     private static final class Pending {
@@ -86,6 +102,9 @@ public final class KeepAliveRuntime {
                 return false;
             }
             TrackedSockets.Entry entry = tracked.get(socket);
+            if (entry == null && !sweptFds.isEmpty()) {
+                entry = adoptSwept(socket);
+            }
             if (entry == null || applying.get() != null) {
                 return false;
             }
@@ -116,6 +135,7 @@ public final class KeepAliveRuntime {
         if (endpoint == null) {
             return;
         }
+        known.put(socket, endpoint);
         Rule rule = policy.match(endpoint.direction, endpoint.host, endpoint.remote, endpoint.port);
         if (rule == null) {
             if (AgentLog.isDebug()) {
@@ -143,7 +163,8 @@ public final class KeepAliveRuntime {
         }
     }
 
-    private void apply(OptionApplier current, Object socket, TrackedSockets.Entry entry, Endpoint endpoint) {
+    /** @return null when applied, else what went wrong (counted and logged once here) */
+    private Throwable apply(OptionApplier current, Object socket, TrackedSockets.Entry entry, Endpoint endpoint) {
         Rule rule = entry.rule;
         KeepAliveSettings settings = rule.settings();
         applying.set(Boolean.TRUE);
@@ -159,12 +180,14 @@ public final class KeepAliveRuntime {
                 AgentLog.debug((endpoint == null ? "socket" : endpoint.toString()) + ": rule \"" + rule.name()
                         + "\" applied " + settings + " (" + current.mode() + ")");
             }
+            return null;
         } catch (Throwable t) {
             counters(rule).failed.incrementAndGet();
             Throwable cause = t instanceof java.lang.reflect.InvocationTargetException ? t.getCause() : t;
             AgentLog.warnOnce("apply:" + cause.getClass().getName() + ":" + cause.getMessage(),
                     "could not set keepalive options (rule \"" + rule.name() + "\"): " + cause
                             + " (further failures like this are counted, not logged)");
+            return cause;
         } finally {
             applying.remove();
         }
@@ -251,6 +274,129 @@ public final class KeepAliveRuntime {
     public void replacePolicy(Policy replacement) {
         this.policy = replacement;
         reloads.incrementAndGet();
+    }
+
+    /**
+     * Replaces the policy and brings every open socket under it (a reload, a second attach). Serialised, so a
+     * reload and an attach never interleave their sweeps.
+     */
+    public SweepResult replacePolicyAndSweep(Policy replacement) {
+        synchronized (sweepLock) {
+            replacePolicy(replacement);
+            lastReloadError = null;
+            return sweepLocked("policy replaced");
+        }
+    }
+
+    /** Applies the policy in force to every open TCP socket (after attach: those the hooks never saw). */
+    public SweepResult sweepOpenSockets(String why) {
+        synchronized (sweepLock) {
+            return sweepLocked(why);
+        }
+    }
+
+    private SweepResult sweepLocked(String why) {
+        SweepResult result = OpenSocketSweep.run(this, policy);
+        lastSweep = why + " at " + new java.util.Date() + ": " + result.summary()
+                + (result.limitation() == null ? "" : "; " + result.limitation());
+        return result;
+    }
+
+    /** A reload found the policy file invalid; the policy in force stays. Shown by the MBean until the next reload. */
+    public void reloadFailed(String firstProblem) {
+        lastReloadError = firstProblem;
+    }
+
+    /** Waits (bounded) until the native layer or the fallback is ready; false when it did not come in time. */
+    public boolean awaitReady(long millis) throws InterruptedException {
+        return ready.await(millis, TimeUnit.MILLISECONDS) && applier != null;
+    }
+
+    public String lastSweep() {
+        return lastSweep;
+    }
+
+    public String lastReloadError() {
+        return lastReloadError;
+    }
+
+    // ---- for OpenSocketSweep ----
+
+    OptionApplier currentApplier() {
+        return applier;
+    }
+
+    KnownSockets knownSockets() {
+        return known;
+    }
+
+    /** A reported socket whose new rule sets nothing (no rule, keepalive: off): its old rule is no longer enforced. */
+    void untrack(Object socket) {
+        tracked.remove(socket);
+    }
+
+    /** A reported socket got the new rule's values by descriptor: enforce the new rule from now on. */
+    void retrack(Object socket, Rule rule) {
+        if (rule.settings().enforce()) {
+            TrackedSockets.Entry entry = new TrackedSockets.Entry(rule);
+            entry.applied = true;
+            tracked.put(socket, entry);
+        } else {
+            tracked.remove(socket);
+        }
+    }
+
+    /** Applies through the applier (fallback mode, no /proc); null when it worked, else the reason. */
+    String applyKnown(OptionApplier current, Object socket, Rule rule) {
+        Throwable failure = apply(current, socket, new TrackedSockets.Entry(rule), null);
+        if (failure != null) {
+            return failure.toString();
+        }
+        if (!rule.settings().enforce()) {
+            tracked.remove(socket);
+        }
+        return null;
+    }
+
+    /** A socket the sweep set by descriptor: counted like one the hooks applied. */
+    void recordApplied(Rule rule) {
+        counters(rule).applied.incrementAndGet();
+        socketsApplied.incrementAndGet();
+    }
+
+    void forgetSweptFds() {
+        sweptFds.clear();
+    }
+
+    void rememberSweptFd(int fd, long inode, Rule rule) {
+        if (rule.settings().enforce()) {
+            sweptFds.put(fd, new SweptFd(inode, rule));
+        }
+    }
+
+    /**
+     * The application sets a keepalive option on a socket the hooks never saw (it was open before the attach): if
+     * the sweep applied an enforcing rule to its descriptor — and the descriptor still is that socket — it is
+     * tracked from now on like a hooked one.
+     */
+    private TrackedSockets.Entry adoptSwept(Object socket) throws Throwable {
+        OptionApplier current = applier;
+        if (!(current instanceof NativeApplier)) {
+            return null;
+        }
+        int fd = ((NativeApplier) current).fds().fdOf(socket);
+        SweptFd swept = fd < 0 ? null : sweptFds.get(fd);
+        if (swept == null) {
+            return null;
+        }
+        sweptFds.remove(fd);
+        if (!io.kaagent.nativeio.ProcSockets.stillRefersTo("self", fd, swept.inode)) {
+            return null;
+        }
+        TrackedSockets.Entry entry = new TrackedSockets.Entry(swept.rule);
+        entry.applied = true;
+        tracked.put(socket, entry);
+        return entry;
     }
 
     public String mode() {

@@ -1,0 +1,167 @@
+package io.kaagent.runtime;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+
+import io.kaagent.config.PolicyException;
+import io.kaagent.log.AgentLog;
+import io.kaagent.policy.Policy;
+
+/**
+ * Re-reads the policy file when it changes (PRODUCT.md §7). A cheap stat every few seconds on one daemon thread —
+ * not a WatchService: that watches a directory entry, and misses a Kubernetes ConfigMap update, which swaps a
+ * symbolic link two levels up. The stat follows links and compares modification time, size and file key (inode), so
+ * an in-place edit, an editor's rename-over and a swapped link all count. A change is read once it has held still
+ * for a moment (an editor writing in two steps), a valid policy replaces the old one and is applied to the open
+ * sockets, an invalid one is reported once as {@code FILE:LINE:COL: message} lines and the old policy stays.
+ */
+public final class PolicyWatcher implements Runnable {
+    /** Loads and validates the policy the way the agent did at start (file, then KA_AGENT_* overrides). */
+    public interface Loader {
+        Policy load() throws PolicyException;
+    }
+
+    private static final long SETTLE_MILLIS = 300;
+    private static volatile PolicyWatcher current;
+
+    private final KeepAliveRuntime runtime;
+    private final File file;
+    private final Loader loader;
+    private final long intervalMillis;
+    private volatile boolean stopped;
+    private Stamp seen;
+    private boolean reportedMissing;
+
+    private PolicyWatcher(KeepAliveRuntime runtime, File file, Loader loader, long intervalMillis) {
+        this.runtime = runtime;
+        this.file = file;
+        this.loader = loader;
+        this.intervalMillis = intervalMillis;
+        this.seen = Stamp.of(file);
+    }
+
+    /**
+     * Watches {@code file} (null: the embedded default, nothing to watch) instead of whatever was watched before:
+     * a second attach may name another file.
+     */
+    public static synchronized void watch(KeepAliveRuntime runtime, File file, Loader loader, long intervalMillis) {
+        PolicyWatcher previous = current;
+        if (previous != null) {
+            previous.stopped = true;
+        }
+        current = null;
+        if (file == null || intervalMillis <= 0) {
+            return;
+        }
+        PolicyWatcher watcher = new PolicyWatcher(runtime, file.getAbsoluteFile(), loader, intervalMillis);
+        Thread thread = new Thread(watcher, "ka-agent-policy-watch");
+        thread.setDaemon(true); // never keeps the JVM alive
+        thread.setPriority(Thread.MIN_PRIORITY);
+        current = watcher;
+        thread.start();
+    }
+
+    @Override
+    public void run() {
+        while (!stopped) {
+            try {
+                Thread.sleep(intervalMillis);
+                if (!stopped) {
+                    check();
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (Throwable t) {
+                AgentLog.warnOnce("watch:" + t, "checking " + file + " for changes failed: " + t);
+            }
+        }
+    }
+
+    private void check() throws InterruptedException {
+        Stamp now = Stamp.of(file);
+        if (now == null) {
+            if (!reportedMissing) {
+                reportedMissing = true;
+                AgentLog.warn("policy file " + file + " is gone; the policy in force stays until it is back");
+            }
+            return;
+        }
+        reportedMissing = false;
+        if (now.equals(seen)) {
+            return;
+        }
+        Thread.sleep(SETTLE_MILLIS);
+        if (stopped || !now.equals(Stamp.of(file))) {
+            return; // still being written: the next round reads it
+        }
+        seen = now;
+        reload();
+    }
+
+    private void reload() {
+        Policy policy;
+        try {
+            policy = loader.load();
+        } catch (PolicyException e) {
+            String[] lines = e.getMessage().split("\n");
+            for (String line : lines) {
+                AgentLog.error(line);
+            }
+            Policy inForce = runtime.policy();
+            AgentLog.error("policy not reloaded: " + file + " has " + lines.length
+                    + (lines.length == 1 ? " error" : " errors") + "; the policy in force stays: " + inForce.source()
+                    + ", " + inForce.rules().size() + " rules");
+            runtime.reloadFailed(lines[0]);
+            return;
+        }
+        if (stopped) {
+            return;
+        }
+        AgentLog.configure(policy.logLevel(), policy.logFile());
+        SweepResult result = runtime.replacePolicyAndSweep(policy);
+        AgentLog.info("policy reloaded from " + policy.source() + ", " + policy.rules().size() + " rules; open sockets: "
+                + result.summary());
+    }
+
+    /** What a stat tells about the file: a change in any of these is a change. */
+    private static final class Stamp {
+        final long modifiedNanos;
+        final long size;
+        final Object key;
+
+        private Stamp(long modifiedNanos, long size, Object key) {
+            this.modifiedNanos = modifiedNanos;
+            this.size = size;
+            this.key = key;
+        }
+
+        static Stamp of(File file) {
+            try {
+                Path path = file.toPath();
+                BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
+                return new Stamp(attributes.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS),
+                        attributes.size(), attributes.fileKey());
+            } catch (IOException e) {
+                return null;
+            }
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            if (!(other instanceof Stamp)) {
+                return false;
+            }
+            Stamp that = (Stamp) other;
+            return modifiedNanos == that.modifiedNanos && size == that.size
+                    && (key == null ? that.key == null : key.equals(that.key));
+        }
+
+        @Override
+        public int hashCode() {
+            return (int) (modifiedNanos ^ size);
+        }
+    }
+}
