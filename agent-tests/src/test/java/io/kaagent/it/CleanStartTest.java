@@ -1,0 +1,97 @@
+package io.kaagent.it;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+import io.kaagent.it.support.AgentLog;
+import io.kaagent.it.support.ChildJvm;
+import io.kaagent.it.support.FreePorts;
+import io.kaagent.it.support.Policies;
+import io.kaagent.it.support.TestEnv;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The agent adds nothing a user can see (PRODUCT.md §7, FACTS.md "A user must never see a warning the agent could
+ * have avoided"): on this test JVM's own java (17, or 25 in the second surefire run) a hello world that opens a
+ * loopback connection the policy matches prints exactly what it prints without the agent, and nothing on stderr:
+ * no JDK warnings (Unsafe, native access, CDS, dynamic agent loading) and no agent lines at the default log level.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class CleanStartTest {
+
+    @Test
+    void validPolicyAndDefaultLogLevelPrintNothing(@TempDir Path dir) {
+        int port = FreePorts.allocate(1)[0];
+        Path policy = Policies.write(dir, """
+                version: 1
+                rules:
+                  - {name: hello, port: %d, direction: both, idle: 31s, intvl: 7s, cnt: 4, user_timeout: auto}
+                """.formatted(port));
+        assertSameAsWithoutAgent(ChildJvm.builder().agent(policy), port);
+    }
+
+    @Test
+    void embeddedDefaultPolicyPrintsNothing() {
+        assumeFalse(Files.exists(Paths.get("/etc/ka-agent/config.yml")),
+                "/etc/ka-agent/config.yml exists on this machine and would be the policy");
+        assertSameAsWithoutAgent(ChildJvm.builder().agent(), FreePorts.allocate(1)[0]);
+    }
+
+    /** log: debug shows the hooks really ran: one line per socket decision (here a connect and an accept). */
+    @Test
+    void debugLogHasOneLinePerSocketDecision(@TempDir Path dir) {
+        int port = FreePorts.allocate(1)[0];
+        Path policy = Policies.write(dir, """
+                version: 1
+                log: debug
+                rules:
+                  - {name: hello, port: %d, direction: both, idle: 31s, intvl: 7s, cnt: 4}
+                """.formatted(port));
+        try (ChildJvm app = ChildJvm.builder().agent(policy).mainClass("HelloApp").args(port).start()) {
+            assertEquals(0, app.awaitExit(TestEnv.START_TIMEOUT), app.describe());
+            List<String> stderr = app.stderrLines();
+            List<String> decisions = AgentLog.lines(stderr, "DEBUG").stream()
+                    .filter(l -> Pattern.compile("(?<!\\d)" + port + "(?!\\d)").matcher(l).find())
+                    .collect(Collectors.toList());
+            assertAll(
+                    () -> assertEquals(2, decisions.size(), "two DEBUG decision lines mentioning port " + port
+                            + " (the connect and the accept); stderr:" + AgentLog.dump(stderr)),
+                    () -> assertTrue(stderr.stream().allMatch(AgentLog::isWellFormed),
+                            "every stderr line is an agent line 'ka-agent: LEVEL ...':" + AgentLog.dump(stderr)));
+        }
+    }
+
+    private static void assertSameAsWithoutAgent(ChildJvm.Builder withAgent, int port) {
+        Run without = run(ChildJvm.builder().mainClass("HelloApp").args(port));
+        Run with = run(withAgent.mainClass("HelloApp").args(port));
+        assertAll(
+                () -> assertEquals(List.of("hello", "echo: ping", "bye"), without.stdout,
+                        "the app itself, without the agent; stderr:" + AgentLog.dump(without.stderr)),
+                () -> assertEquals(0, with.exit, "exit code with the agent"),
+                () -> assertEquals(without.stdout, with.stdout, "stdout with the agent"),
+                () -> assertEquals(without.stderr, with.stderr, "stderr with the agent must be what it is without:"
+                        + AgentLog.dump(with.stderr)),
+                () -> assertEquals(List.of(), with.stderr, "nothing on stderr at all"));
+    }
+
+    private record Run(int exit, List<String> stdout, List<String> stderr) {
+    }
+
+    private static Run run(ChildJvm.Builder builder) {
+        try (ChildJvm app = builder.start()) {
+            int exit = app.awaitExit(TestEnv.START_TIMEOUT);
+            return new Run(exit, app.stdoutLines(), app.stderrLines());
+        }
+    }
+}

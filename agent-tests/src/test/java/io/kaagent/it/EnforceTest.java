@@ -1,0 +1,94 @@
+package io.kaagent.it;
+
+import static io.kaagent.it.support.KernelAssertions.assertOptions;
+import static io.kaagent.it.support.KernelSocketOptions.applied;
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.kaagent.it.support.AgentJmx;
+import io.kaagent.it.support.ChildJvm;
+import io.kaagent.it.support.EchoServer;
+import io.kaagent.it.support.KernelSocketOptions;
+import io.kaagent.it.support.KernelSocketReader;
+import io.kaagent.it.support.Policies;
+import io.kaagent.it.support.SampleOutput;
+import io.kaagent.it.support.TestEnv;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * PRODUCT.md §5 enforce: DriverLikeClient switches keepalive off and sets its own timers (999/77/11) right after
+ * connecting, through a Socket, a SocketChannel's setOption and a channel's socket adaptor. With enforce (the default)
+ * the policy's values stay; with {@code enforce: false} the application's values win.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class EnforceTest {
+    private static final String[] KINDS = {"Socket", "SocketChannel.setOption", "socket adaptor"};
+    private static final KernelSocketOptions POLICY = applied(31, 7, 4, 0);
+    private static final KernelSocketOptions APPLICATION = new KernelSocketOptions(false, 999, 77, 11, 0);
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"enforce by default", "enforce: true in the rule", "enforce: true in defaults"})
+    void enforcedPolicyOutlivesTheDriversOwnSettings(String variant, @TempDir Path dir) throws Exception {
+        String defaults = variant.endsWith("defaults") ? ", enforce: true" : "";
+        String rule = variant.endsWith("rule") ? ", enforce: true" : "";
+        assertAllConnections(dir, defaults, rule, POLICY);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"enforce: false in the rule", "enforce: false in defaults"})
+    void withoutEnforceTheApplicationsLaterValuesWin(String variant, @TempDir Path dir) throws Exception {
+        String defaults = variant.endsWith("defaults") ? ", enforce: false" : "";
+        String rule = variant.endsWith("rule") ? ", enforce: false" : "";
+        assertAllConnections(dir, defaults, rule, APPLICATION);
+    }
+
+    @Test
+    void neutralisedCallsAreCounted(@TempDir Path dir) throws Exception {
+        KernelSocketReader.assumeAvailable();
+        try (EchoServer peer = EchoServer.start();
+             ChildJvm app = driver(dir, peer, "", "")) {
+            app.awaitStdout("READY", TestEnv.START_TIMEOUT);
+            try (AgentJmx jmx = AgentJmx.attach(app.pid())) {
+                long neutralised = jmx.longAttribute("Neutralised");
+                assertTrue(neutralised >= 3, "Neutralised = " + neutralised
+                        + ", expected at least one per socket (three sockets, four calls each)");
+            }
+        }
+    }
+
+    private static void assertAllConnections(Path dir, String defaults, String rule, KernelSocketOptions expected)
+            throws Exception {
+        KernelSocketReader.assumeAvailable();
+        try (EchoServer peer = EchoServer.start();
+             ChildJvm app = driver(dir, peer, defaults, rule)) {
+            int[] local = SampleOutput.ports(app.awaitStdout("READY", TestEnv.START_TIMEOUT));
+            KernelSocketReader kernel = KernelSocketReader.of(app.pid());
+            List<Executable> checks = new ArrayList<>();
+            for (int i = 0; i < KINDS.length; i++) {
+                int n = i;
+                checks.add(() -> assertOptions(expected, kernel, kernel.connection(local[n], peer.port()),
+                        KINDS[n] + "\n" + app.describe()));
+            }
+            assertAll(checks);
+        }
+    }
+
+    private static ChildJvm driver(Path dir, EchoServer peer, String defaults, String rule) {
+        Path policy = Policies.write(dir, """
+                version: 1
+                defaults: {idle: 60s, intvl: 10s, cnt: 6%s}
+                rules:
+                  - {name: db, port: %d, idle: 31s, intvl: 7s, cnt: 4%s}
+                """.formatted(defaults, peer.port(), rule));
+        return ChildJvm.builder().agent(policy).mainClass("DriverLikeClient").args("127.0.0.1", peer.port()).start();
+    }
+}

@@ -1,0 +1,109 @@
+package io.kaagent.it;
+
+import static io.kaagent.it.support.KernelAssertions.assertOptions;
+import static io.kaagent.it.support.KernelSocketOptions.applied;
+import static io.kaagent.it.support.KernelSocketOptions.untouched;
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.kaagent.it.support.AgentJmx;
+import io.kaagent.it.support.AgentLog;
+import io.kaagent.it.support.Checks;
+import io.kaagent.it.support.ChildJvm;
+import io.kaagent.it.support.EchoServer;
+import io.kaagent.it.support.KernelSocketReader;
+import io.kaagent.it.support.Policies;
+import io.kaagent.it.support.SampleOutput;
+import io.kaagent.it.support.TestEnv;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * PRODUCT.md §5 fallback: when jffi cannot load its native stub (it unpacks it into jffi.extract.dir, else
+ * java.io.tmpdir: both point at a noexec tmpfs here, as in a hardened container, FACTS.md), the agent applies
+ * SO_KEEPALIVE and the timers through jdk.net.ExtendedSocketOptions, cannot apply TCP_USER_TIMEOUT, and says so in
+ * exactly one WARN line.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class FallbackTest {
+    private static final String FALLBACK_MESSAGE = "using jdk.net.ExtendedSocketOptions";
+
+    @Test
+    void withoutNativeAccessTheJdkOptionsCarryThePolicy(@TempDir Path dir) throws Exception {
+        KernelSocketReader.assumeAvailable();
+        Path noexec = Files.createDirectory(dir.resolve("noexec"));
+        String mountFailure = run("mount", "-t", "tmpfs", "-o", "noexec,nosuid,nodev,size=32m", "tmpfs",
+                noexec.toString());
+        assumeTrue(mountFailure == null, () -> "cannot mount a noexec tmpfs to make jffi fail: " + mountFailure);
+        try (EchoServer matched = EchoServer.start(); EchoServer unmatched = EchoServer.start()) {
+            Path policy = Policies.write(dir, """
+                    version: 1
+                    rules:
+                      - {name: out, port: %d, idle: 31s, intvl: 7s, cnt: 4, user_timeout: 20s}
+                    """.formatted(matched.port()));
+            try (ChildJvm app = ChildJvm.builder().agent(policy)
+                    .sysProp("jffi.extract.dir", noexec.toString())
+                    .sysProp("java.io.tmpdir", noexec.toString())
+                    .mainClass("PathsClient")
+                    .args("socket-connect", "127.0.0.1", SampleOutput.portList(matched.port(), unmatched.port()), 2)
+                    .start()) {
+                int[] local = SampleOutput.ports(app.awaitStdout("READY", TestEnv.START_TIMEOUT));
+                KernelSocketReader kernel = KernelSocketReader.of(app.pid());
+                AssertionError whileRunning = Checks.runNow(
+                        () -> assertOptions(applied(31, 7, 4, 0), kernel, kernel.connection(local[0],
+                                matched.port()), "first matched connection: timers yes, TCP_USER_TIMEOUT no\n"
+                                + app.describe()),
+                        () -> assertOptions(applied(31, 7, 4, 0), kernel, kernel.connection(local[1],
+                                matched.port()), "second matched connection"),
+                        () -> assertOptions(untouched(), kernel, kernel.connection(local[2],
+                                unmatched.port()), "unmatched connection"),
+                        () -> {
+                            try (AgentJmx jmx = AgentJmx.attach(app.pid())) {
+                                assertEquals("fallback", jmx.stringAttribute("Mode"));
+                            }
+                        });
+                int exit = app.quit(TestEnv.STEP_TIMEOUT); // the whole log, also what is written late
+                List<String> notices = app.stderrLines().stream().filter(l -> l.contains(FALLBACK_MESSAGE))
+                        .collect(Collectors.toList());
+                assertAll(
+                        Checks.earlier(whileRunning),
+                        () -> assertEquals(0, exit, app.describe()),
+                        () -> assertEquals(1, notices.size(), "exactly one line saying '" + FALLBACK_MESSAGE
+                                + "'; stderr:" + AgentLog.dump(app.stderrLines())),
+                        () -> assertTrue(notices.isEmpty() || notices.get(0).startsWith("ka-agent: WARN "),
+                                "the fallback notice is a WARN line: " + notices));
+            }
+        } finally {
+            String unmountFailure = run("umount", noexec.toString());
+            if (unmountFailure != null) {
+                run("umount", "-l", noexec.toString());
+            }
+        }
+    }
+
+    /** Runs a command; null when it succeeded, else what it printed. */
+    private static String run(String... command) throws IOException, InterruptedException {
+        Process p;
+        try {
+            p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            return e.toString();
+        }
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return String.join(" ", command) + " did not finish in 10 s";
+        }
+        return p.exitValue() == 0 ? null : String.join(" ", command) + " exited " + p.exitValue() + ": " + output;
+    }
+}
