@@ -1,0 +1,157 @@
+package io.kaagent.ops;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.kaagent.it.support.ChildJvm;
+import io.kaagent.it.support.Policies;
+import io.kaagent.it.support.TestEnv;
+import io.kaagent.ops.support.KaCli;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 5: {@code attach} fails with one clear line and exit status 1 — no such process, not a JVM, another user's
+ * JVM, attach disabled, a JVM that would die of the attach API's SIGQUIT, a broken policy — and explains the JDK 21+
+ * dynamic-agent warning.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class AttachErrorsTest {
+    static final String WAIT_APP = "io.kaagent.samples.ops.WaitApp";
+
+    static void assertOneLineFailure(KaCli.Result result, String expected) {
+        assertEquals(1, result.exit(), result.describe());
+        assertEquals(1, result.stderr().size(), "exactly one line on stderr\n" + result.describe());
+        assertTrue(result.stderr().get(0).startsWith("ka-agent: "), result.describe());
+        assertTrue(result.err().contains(expected), "expected '" + expected + "'\n" + result.describe());
+        assertTrue(result.stdout().isEmpty(), result.describe());
+    }
+
+    static long unusedPid() {
+        for (long pid = 4_000_000; pid > 3_000_000; pid -= 7919) {
+            if (!Files.exists(Paths.get("/proc", Long.toString(pid)))) {
+                return pid;
+            }
+        }
+        throw new AssertionError("no unused pid found");
+    }
+
+    @Test
+    void noSuchProcess() {
+        long pid = unusedPid();
+        assertOneLineFailure(KaCli.run("attach", pid), "no process with pid " + pid);
+        assertOneLineFailure(KaCli.run("status", pid), "no process with pid " + pid);
+    }
+
+    @Test
+    void notAJvm() throws Exception {
+        Process sleep = new ProcessBuilder("sleep", "60").start();
+        try {
+            assertOneLineFailure(KaCli.run("attach", sleep.pid()), "pid " + sleep.pid() + " (sleep) is not a Java VM");
+            assertOneLineFailure(KaCli.run("status", sleep.pid()), "is not a Java VM");
+        } finally {
+            sleep.destroyForcibly();
+        }
+    }
+
+    @Test
+    void attachDisabled() {
+        try (ChildJvm app = ChildJvm.builder().noAgent().jvmArg("-XX:+DisableAttachMechanism").mainClass(WAIT_APP)
+                .start()) {
+            app.awaitStdout("READY", TestEnv.START_TIMEOUT);
+            assertOneLineFailure(KaCli.run("attach", app.pid()), "attach mechanism disabled (-XX:+DisableAttachMechanism)");
+        }
+    }
+
+    @Test
+    void jvmWithoutSigquitHandlerIsNotSignalled() {
+        try (ChildJvm app = ChildJvm.builder().noAgent().jvmArg("-Xrs").mainClass(WAIT_APP).start()) {
+            app.awaitStdout("READY", TestEnv.START_TIMEOUT);
+            assertOneLineFailure(KaCli.run("attach", app.pid()), "does not handle SIGQUIT");
+            assertTrue(app.isAlive(), "the JVM was not killed by a SIGQUIT\n" + app.describe());
+        }
+    }
+
+    @Test
+    void anotherUsersJvm() {
+        assumeTrue(TestEnv.isLinux() && "root".equals(System.getProperty("user.name")),
+                "needs root to run the command as another user (nobody)");
+        assumeTrue(Files.isExecutable(Paths.get("/usr/bin/setpriv")), "needs setpriv (util-linux)");
+        assumeTrue(everyoneCanRead(TestEnv.agentJar()) && everyoneCanRead(TestEnv.javaExecutable()),
+                "the agent jar and java must be readable by nobody");
+        try (ChildJvm app = ChildJvm.builder().noAgent().mainClass(WAIT_APP).start()) {
+            app.awaitStdout("READY", TestEnv.START_TIMEOUT);
+            List<String> asNobody = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--");
+            assertOneLineFailure(KaCli.runAs(asNobody, "attach", app.pid()),
+                    "pid " + app.pid() + " belongs to user root");
+            assertOneLineFailure(KaCli.runAs(asNobody, "status", app.pid()),
+                    "pid " + app.pid() + " belongs to user root");
+        }
+    }
+
+    static boolean everyoneCanRead(Path file) {
+        for (Path p = file.toAbsolutePath(); p != null; p = p.getParent()) {
+            try {
+                String perms = java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+                if (perms.charAt(Files.isDirectory(p) ? 8 : 6) == '-') {
+                    return false;
+                }
+            } catch (Exception e) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Test
+    void brokenPolicyIsReportedAndNothingIsLoaded(@TempDir Path dir) {
+        Path policy = Policies.write(dir, """
+                version: 1
+                rules:
+                  - name: db
+                    idel: 30s
+                """);
+        try (ChildJvm app = ChildJvm.builder().noAgent().jvmArg("-XX:+EnableDynamicAgentLoading").mainClass(WAIT_APP)
+                .start()) {
+            app.awaitStdout("READY", TestEnv.START_TIMEOUT);
+            KaCli.Result result = KaCli.run("attach", app.pid(), policy);
+            assertEquals(1, result.exit(), result.describe());
+            assertTrue(result.err().contains(policy + ":4:5: "), "FILE:LINE:COL of the unknown key\n"
+                    + result.describe());
+            assertTrue(result.stderr().get(result.stderr().size() - 1).startsWith("ka-agent: not attached: "),
+                    result.describe());
+            KaCli.Result list = KaCli.run("list");
+            assertTrue(list.stdout().stream().anyMatch(l -> l.matches(app.pid() + "\\s+no\\s+.*")),
+                    "the JVM has no agent\n" + list.describe());
+        }
+    }
+
+    /** JEP 451: on 21+ loading an agent into a running JVM prints a warning there; the command says why. */
+    @Test
+    void dynamicAgentWarningIsExplained(@TempDir Path dir) {
+        Path policy = Policies.write(dir, "version: 1\nrules: []\n");
+        try (ChildJvm app = ChildJvm.builder().noAgent().mainClass(WAIT_APP).start()) {
+            app.awaitStdout("READY", TestEnv.START_TIMEOUT);
+            KaCli.Result result = KaCli.run("attach", app.pid(), policy);
+            assertEquals(0, result.exit(), result.describe());
+            boolean warns = TestEnv.javaFeature() >= 21;
+            assertEquals(warns, result.out().contains("note: pid " + app.pid() + " runs Java " + TestEnv.javaFeature()
+                    + ", which printed \"WARNING: A Java agent has been loaded dynamically\""), result.describe());
+            if (warns) {
+                app.awaitStderr(l -> l.startsWith("WARNING: A Java agent has been loaded dynamically"),
+                        TestEnv.STEP_TIMEOUT);
+            } else {
+                assertFalse(app.stderrLines().stream().anyMatch(l -> l.contains("loaded dynamically")),
+                        app.describe());
+            }
+        }
+    }
+}
