@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Runs the benchmarks of BENCHMARKS.md; none of them is part of the test run.
+#
+#   bash benchmarks/run.sh [startup|profile|connect|first|memory|scale|jar|lookup|all]   (default: all)
+#
+# Builds what is missing (the agent jar, the JMH jar of the bench profile), compiles the process benchmarks
+# (benchmarks/src/main/java/io/kaagent/bench/process, plain Java) with javac into benchmarks/target/process-classes,
+# and runs them on JDK 17 (`java`) and Temurin 25. Every benchmark prints Markdown tables.
+#
+# Knobs (environment): BENCH_REBUILD=1 rebuilds the agent first; AGENT_JAR=/path/ka-agent.jar measures that jar
+# instead of agent/target/ka-agent.jar (e.g. a before/after comparison); JDK25=/path/to/java; RUNS, ROUNDS, CYCLES change
+# the sample sizes (see each program's comment), CONNECTIONS the scale benchmark's count; LOOKUP_ARGS are passed to the JMH jar.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+what="${1:-all}"
+case "$what" in
+  startup|profile|connect|first|memory|scale|jar|lookup|all) ;;
+  *) echo "usage: bash benchmarks/run.sh [startup|profile|connect|first|memory|scale|jar|lookup|all]" >&2; exit 2 ;;
+esac
+
+TARGET=benchmarks/target
+CLASSES="$TARGET/process-classes"
+SNAPSHOT="$TARGET/agent-snapshot/ka-agent.jar"
+PROBE="$TARGET/probe-agent.jar"
+WORK="$TARGET/work"
+JDK25="${JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}"
+JDKS="java"
+[ -x "$JDK25" ] && JDKS="java,$JDK25"
+
+valid_agent_jar() {
+  # A jar another build is still writing has no central directory yet: listing it fails.
+  jar tf "$1" 2>/dev/null | grep -q '^io/kaagent/AgentMain.class$'
+}
+
+needs_agent=1
+[ "$what" = lookup ] && needs_agent=0
+if [ "$needs_agent" = 1 ]; then
+  source_jar="${AGENT_JAR:-agent/target/ka-agent.jar}"
+  if [ -z "${AGENT_JAR:-}" ] && { [ "${BENCH_REBUILD:-0}" = 1 ] || [ ! -f agent/target/ka-agent.jar ]; }; then
+    echo "building the agent: mvn -B -q -ntp package -DskipTests" >&2
+    mvn -B -q -ntp package -DskipTests
+  fi
+  # A snapshot, so that a rebuild while the benchmarks run cannot swap the jar under them. The file keeps its name.
+  mkdir -p "$(dirname "$SNAPSHOT")"
+  for attempt in 1 2 3 4 5 6; do
+    if valid_agent_jar "$source_jar"; then
+      cp "$source_jar" "$SNAPSHOT.tmp"
+      if valid_agent_jar "$SNAPSHOT.tmp"; then mv "$SNAPSHOT.tmp" "$SNAPSHOT"; break; fi
+    fi
+    [ "$attempt" = 6 ] && { echo "$source_jar is not a valid agent jar (a build in progress?)" >&2; exit 1; }
+    sleep 20
+  done
+
+  rm -rf "$CLASSES"
+  mkdir -p "$CLASSES" "$WORK"
+  javac -nowarn --release 17 -d "$CLASSES" $(find benchmarks/src/main/java/io/kaagent/bench/process -name '*.java')
+  printf 'Premain-Class: io.kaagent.bench.process.ProbeAgent\n' > "$TARGET/probe-manifest.txt"
+  jar --create --file "$PROBE" --manifest "$TARGET/probe-manifest.txt" -C "$CLASSES" .
+
+  # ScaleBench holds 10,000 connections in one process (plus its peer's in another): use the hard limit.
+  ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+fi
+
+run() {
+  java -Dbench.agent="$(pwd)/$SNAPSHOT" -Dbench.classes="$(pwd)/$CLASSES" -Dbench.probe="$(pwd)/$PROBE" \
+       -Dbench.jdks="$JDKS" -Dbench.work="$WORK" \
+       ${RUNS:+-Dbench.runs=$RUNS} ${ROUNDS:+-Dbench.rounds=$ROUNDS} ${CYCLES:+-Dbench.cycles=$CYCLES} ${CONNECTIONS:+-Dbench.connections=$CONNECTIONS} \
+       -cp "$CLASSES" "io.kaagent.bench.process.$1"
+}
+
+lookup() {
+  if [ ! -f benchmarks/pom.xml ]; then
+    echo "lookup: benchmarks/pom.xml (the JMH PolicyLookupBenchmark) is not there yet; skipped" >&2
+    return 0
+  fi
+  echo "building the JMH jar: mvn -B -q -ntp -Pbench package -DskipTests -pl benchmarks -am" >&2
+  mvn -B -q -ntp -Pbench package -DskipTests -pl benchmarks -am
+  [ -f benchmarks/target/benchmarks.jar ] || { echo "lookup: no benchmarks/target/benchmarks.jar" >&2; return 1; }
+  # shellcheck disable=SC2086
+  java -jar benchmarks/target/benchmarks.jar PolicyLookup ${LOOKUP_ARGS:--f 1 -wi 2 -i 3 -w 1 -r 1}
+}
+
+case "$what" in
+  startup) run StartupBench ;;
+  profile) run StartupProfile ;;
+  connect) run ConnectLoopBench ;;
+  first)   run FirstConnectBench ;;
+  memory)  run MemoryBench ;;
+  scale)   run ScaleBench ;;
+  jar)     run JarReport ;;
+  lookup)  lookup ;;
+  all)
+    run JarReport
+    run StartupBench
+    run StartupProfile
+    run FirstConnectBench
+    run ConnectLoopBench
+    run MemoryBench
+    run ScaleBench
+    lookup
+    ;;
+esac

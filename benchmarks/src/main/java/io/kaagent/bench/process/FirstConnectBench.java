@@ -1,0 +1,85 @@
+package io.kaagent.bench.process;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The first connection of a fresh JVM, with and without the agent (10 rules, the last matching loopback), at once
+ * after main starts (the agent's native init may still be running: the socket waits in its queue) and after 1 s
+ * (native ready: the first connection goes through the whole apply path, with every class it needs loaded lazily).
+ * Interleaved; "added" is the median of per-round paired differences. {@code -Dbench.runs=N} (default 15).
+ */
+public final class FirstConnectBench {
+    private FirstConnectBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        BenchEnv env = BenchEnv.fromSystemProperties();
+        int runs = BenchEnv.intProperty("bench.runs", 15);
+        Path policy = Policies.matching(env.work);
+        Map<String, List<String>> modes = new LinkedHashMap<>();
+        modes.put("no agent", List.of());
+        modes.put("agent, rule matches", List.of("-javaagent:" + env.agentJar + "=" + policy));
+        String[] delays = {"0", "1000"};
+        String[] keys = {"bind_ms", "connect_ms", "accept_ms", "total_ms", "second_ms"};
+        Map<String, Stats[]> stats = new LinkedHashMap<>();
+        Map<String, Stats> initDone = new LinkedHashMap<>();
+        System.out.println("## First connection of a fresh JVM (ms)");
+        System.out.println(BenchEnv.machineLine() + "; " + runs + " interleaved rounds");
+        for (int round = -1; round < runs; round++) {
+            for (BenchEnv.Jdk jdk : env.jdks) {
+                for (String delay : delays) {
+                    Map<String, double[]> thisRound = new LinkedHashMap<>();
+                    for (Map.Entry<String, List<String>> mode : modes.entrySet()) {
+                        ChildJvm.Result r = new ChildJvm(jdk.java).args(mode.getValue())
+                                .args("-cp", env.classes, FirstConnect.class.getName(), delay)
+                                .run(env.work).requireSuccess(mode.getKey());
+                        double[] values = new double[keys.length];
+                        for (int i = 0; i < keys.length; i++) {
+                            values[i] = r.value("first", keys[i]);
+                        }
+                        thisRound.put(mode.getKey(), values);
+                        if (round >= 0 && r.value("init", "running") > 0) {
+                            initDone.computeIfAbsent(jdk.label + "|" + delay, k -> new Stats())
+                                    .add(r.value("init", "done_after_main_ms"));
+                        }
+                    }
+                    if (round < 0) {
+                        continue;
+                    }
+                    double[] none = thisRound.get("no agent");
+                    for (Map.Entry<String, double[]> e : thisRound.entrySet()) {
+                        Stats[] s = stats.computeIfAbsent(jdk.label + "|" + delay + "|" + e.getKey(),
+                                k -> ConnectLoopBench.newStats(keys.length + 1));
+                        for (int i = 0; i < keys.length; i++) {
+                            s[i].add(e.getValue()[i]);
+                        }
+                        s[keys.length].add(e.getValue()[3] - none[3]);
+                    }
+                }
+            }
+        }
+        Table table = new Table("JDK", "first connect", "mode", "bind", "connect", "accept",
+                "first connection (bind+connect+accept+close)", "added (paired) [p10..p90]", "second connection");
+        for (Map.Entry<String, Stats[]> e : stats.entrySet()) {
+            String[] key = e.getKey().split("\\|");
+            Stats[] s = e.getValue();
+            boolean base = key[2].equals("no agent");
+            table.row(key[0], key[1].equals("0") ? "at once" : "after " + key[1] + " ms", key[2],
+                    Stats.f2(s[0].median()), Stats.f2(s[1].median()), Stats.f2(s[2].median()),
+                    Stats.f2(s[3].median()), base ? "" : Stats.signed2(s[5].median()) + " ["
+                            + Stats.signed1(s[5].percentile(10)) + ".." + Stats.signed1(s[5].percentile(90)) + "]",
+                    Stats.f2(s[4].median()));
+        }
+        table.print();
+        for (Map.Entry<String, Stats> e : initDone.entrySet()) {
+            String[] key = e.getKey().split("\\|");
+            System.out.println(key[0] + ", first connect " + (key[1].equals("0") ? "at once" : "after " + key[1]
+                    + " ms") + ": the agent's init thread was still running in " + e.getValue().count() + "/" + runs
+                    + " runs and finished " + Stats.f1(e.getValue().median()) + " ms (median) after main started");
+        }
+        System.out.println();
+    }
+}

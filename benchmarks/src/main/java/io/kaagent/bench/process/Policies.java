@@ -1,0 +1,93 @@
+package io.kaagent.bench.process;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The policy files of the benchmarks: ten rules of the kinds a real fleet writes (host globs, CIDRs, port lists and
+ * ranges, an inbound rule, a keepalive: off rule). The last rule decides what happens to loopback: in
+ * {@link #matching} it applies idle 30 s / intvl 5 s / cnt 3 in both directions (so every benchmark socket is
+ * matched after the nine others were tried), in {@link #nonMatching} it names a range loopback is not in.
+ */
+final class Policies {
+    static final int IDLE = 30;
+    static final int INTVL = 5;
+    static final int CNT = 3;
+
+    private static final String NINE_RULES = String.join("\n",
+            "version: 1",
+            "log: warn",
+            "defaults:",
+            "  idle: 60s",
+            "  intvl: 10s",
+            "  cnt: 6",
+            "rules:",
+            "  - name: postgres",
+            "    host: [\"*.db.internal\", \"db-?.example.com\"]",
+            "    port: [5432, 6432]",
+            "    idle: 30s",
+            "  - name: mysql",
+            "    host: [\"mysql-*.internal\"]",
+            "    port: 3306",
+            "  - name: redis",
+            "    cidr: [\"10.1.0.0/16\"]",
+            "    port: \"6379-6380\"",
+            "    idle: 20s",
+            "  - name: kafka",
+            "    host: [\"kafka-*.example.com\"]",
+            "    port: 9092",
+            "    user_timeout: auto",
+            "  - name: http-internal",
+            "    cidr: [\"10.0.0.0/8\", \"fd00::/8\"]",
+            "    port: [80, 443, 8080]",
+            "  - name: inbound-api",
+            "    direction: inbound",
+            "    port: 8443",
+            "    idle: 45s",
+            "  - name: ldap",
+            "    host: [\"ldap.corp.example.com\"]",
+            "    port: 636",
+            "  - name: metrics",
+            "    cidr: [\"192.168.0.0/16\"]",
+            "    keepalive: off",
+            "  - name: grpc",
+            "    host: [\"*.svc.cluster.local\"]",
+            "    port: \"50051-50059\"",
+            "    intvl: 5s",
+            "    cnt: 3",
+            "");
+
+    private Policies() {
+    }
+
+    /** Ten rules; the tenth matches loopback both ways. */
+    static Path matching(Path dir) throws IOException {
+        return write(dir.resolve("policy-10-rules-match.yml"), NINE_RULES + String.join("\n",
+                "  - name: loopback",
+                "    cidr: [\"127.0.0.0/8\", \"::1/128\"]",
+                "    direction: both",
+                "    idle: " + IDLE + "s",
+                "    intvl: " + INTVL + "s",
+                "    cnt: " + CNT,
+                ""));
+    }
+
+    /** Ten rules; none matches a loopback socket, so the agent decides and leaves it untouched. */
+    static Path nonMatching(Path dir) throws IOException {
+        return write(dir.resolve("policy-10-rules-nomatch.yml"), NINE_RULES + String.join("\n",
+                "  - name: private-172",
+                "    cidr: [\"172.16.0.0/12\"]",
+                "    direction: both",
+                "    idle: " + IDLE + "s",
+                "    intvl: " + INTVL + "s",
+                "    cnt: " + CNT,
+                ""));
+    }
+
+    private static Path write(Path file, String text) throws IOException {
+        Files.write(file, text.getBytes(StandardCharsets.UTF_8));
+        return file;
+    }
+}

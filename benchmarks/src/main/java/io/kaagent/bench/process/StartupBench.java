@@ -1,0 +1,121 @@
+package io.kaagent.bench.process;
+
+import java.io.File;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Whole-process start-up: a hello-world JVM with no agent, with {@code -javaagent} but the agent switched off by
+ * {@code -Dka.agent.disabled=true} (what the JVM itself charges for any agent), with the agent and a 10-rule policy
+ * file, and with the agent and its embedded default policy (no YAML read). All variants of all JDKs run interleaved,
+ * round after round, so a burst of load on this shared machine hits them alike; "added" is the median of the
+ * per-round differences to the no-agent run of the same round and JDK.
+ *
+ * <p>{@code -Dbench.runs=N} rounds (default 21), after 2 untimed warm-up rounds.
+ */
+public final class StartupBench {
+    private StartupBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        BenchEnv env = BenchEnv.fromSystemProperties();
+        int runs = BenchEnv.intProperty("bench.runs", 21);
+        Path policy = Policies.matching(env.work);
+        Map<String, List<String>> variants = new LinkedHashMap<>();
+        variants.put("no agent", List.of());
+        variants.put("-javaagent, disabled", List.of("-Dka.agent.disabled=true",
+                "-javaagent:" + env.agentJar + "=" + policy));
+        variants.put("agent, 10-rule file", List.of("-javaagent:" + env.agentJar + "=" + policy));
+        variants.put("agent, embedded default", List.of("-javaagent:" + env.agentJar));
+
+        System.out.println("## Start-up: hello world, wall time of the whole process (ms)");
+        System.out.println(BenchEnv.machineLine() + "; agent jar " + new File(env.agentJar).length() / 1024
+                + " KiB; " + runs + " interleaved rounds");
+        Map<String, Map<String, Stats>> wall = new LinkedHashMap<>();
+        Map<String, Map<String, Stats>> added = new LinkedHashMap<>();
+        Map<String, Map<String, Stats>> cpu = new LinkedHashMap<>();
+        Map<String, Map<String, Stats>> cpuAdded = new LinkedHashMap<>();
+        Map<String, String> stderrSeen = new LinkedHashMap<>();
+        for (BenchEnv.Jdk jdk : env.jdks) {
+            wall.put(jdk.label, new LinkedHashMap<>());
+            added.put(jdk.label, new LinkedHashMap<>());
+            cpu.put(jdk.label, new LinkedHashMap<>());
+            cpuAdded.put(jdk.label, new LinkedHashMap<>());
+            for (String name : variants.keySet()) {
+                wall.get(jdk.label).put(name, new Stats());
+                added.get(jdk.label).put(name, new Stats());
+                cpu.get(jdk.label).put(name, new Stats());
+                cpuAdded.get(jdk.label).put(name, new Stats());
+            }
+        }
+        List<String> names = new ArrayList<>(variants.keySet());
+        for (int round = -2; round < runs; round++) {
+            for (BenchEnv.Jdk jdk : env.jdks) {
+                Map<String, Double> thisRound = new LinkedHashMap<>();
+                Map<String, Double> thisRoundCpu = new LinkedHashMap<>();
+                for (int i = 0; i < names.size(); i++) {
+                    // Rotate the order each round: no variant always runs right after another's exit.
+                    String name = names.get(Math.floorMod(i + round, names.size()));
+                    ChildJvm child = new ChildJvm(jdk.java).args(variants.get(name))
+                            .args("-cp", env.classes, Hello.class.getName()).measureCpu();
+                    ChildJvm.Result result = child.run(env.work).requireSuccess(jdk.label + " " + name);
+                    if (!result.out.contains("hello")) {
+                        throw new IllegalStateException(name + ": no hello in " + result.out);
+                    }
+                    if (!result.err.isBlank()) {
+                        stderrSeen.putIfAbsent(jdk.label + ", " + name, result.err.trim());
+                    }
+                    thisRound.put(name, result.wallNanos / 1e6);
+                    thisRoundCpu.put(name, result.cpuMillis);
+                }
+                if (round < 0) {
+                    continue;
+                }
+                double none = thisRound.get("no agent");
+                for (Map.Entry<String, Double> entry : thisRound.entrySet()) {
+                    wall.get(jdk.label).get(entry.getKey()).add(entry.getValue());
+                    added.get(jdk.label).get(entry.getKey()).add(entry.getValue() - none);
+                    double c = thisRoundCpu.get(entry.getKey());
+                    if (!Double.isNaN(c)) {
+                        cpu.get(jdk.label).get(entry.getKey()).add(c);
+                        cpuAdded.get(jdk.label).get(entry.getKey()).add(c - thisRoundCpu.get("no agent"));
+                    }
+                }
+            }
+        }
+        Table table = new Table("JDK", "variant", "wall median", "p10", "p90", "added wall (median of paired)",
+                "added p10..p90", "CPU ms (perf task-clock)", "added CPU");
+        for (BenchEnv.Jdk jdk : env.jdks) {
+            for (String name : names) {
+                Stats w = wall.get(jdk.label).get(name);
+                Stats a = added.get(jdk.label).get(name);
+                boolean base = name.equals("no agent");
+                table.row(jdk.label, name, Stats.f0(w.median()), Stats.f0(w.percentile(10)),
+                        Stats.f0(w.percentile(90)), base ? "" : Stats.signed1(a.median()),
+                        base ? "" : Stats.signed1(a.percentile(10)) + " .. " + Stats.signed1(a.percentile(90)),
+                        Stats.f0(cpu.get(jdk.label).get(name).median()),
+                        base ? "" : Stats.signed1(cpuAdded.get(jdk.label).get(name).median()));
+            }
+        }
+        table.print();
+        for (BenchEnv.Jdk jdk : env.jdks) {
+            Stats agent = added.get(jdk.label).get("agent, 10-rule file");
+            Stats bare = added.get(jdk.label).get("-javaagent, disabled");
+            System.out.println(jdk.label + ": the agent (10 rules) adds " + Stats.f1(agent.median())
+                    + " ms, of which the JVM's own -javaagent machinery is " + Stats.f1(bare.median())
+                    + " ms and ka-agent's premain and what it triggers " + Stats.f1(agent.median() - bare.median())
+                    + " ms; goal <= 100 ms: " + (agent.median() <= 100 ? "met" : "NOT met"));
+        }
+        if (stderrSeen.isEmpty()) {
+            System.out.println("stderr: empty in every run (no warning shown to the user)");
+        } else {
+            for (Map.Entry<String, String> entry : stderrSeen.entrySet()) {
+                System.out.println("stderr of " + entry.getKey() + ": " + entry.getValue().replace('\n', ' '));
+            }
+        }
+        System.out.println();
+    }
+}
