@@ -105,6 +105,11 @@ public final class Agent {
             return;
         }
         KeepAliveRuntime runtime = new KeepAliveRuntime(policy, isTrue(System.getProperty("ka.agent.test.failHook")));
+        // At start, before any application thread: sockets opened while the native layer loads get their options
+        // from the JDK at once. An attach waits for the native layer anyway, and jdk.net must not be first touched
+        // concurrently with the application's threads (JDK-8260366).
+        final OptionApplier jdkOptions = attached ? null : ApplierLoader.jdkOptionsOrNull();
+        runtime.startupApplier(jdkOptions);
         // Handlers first: a socket connected while the targets are being rewritten is then not missed.
         BridgeHandlers.install(runtime);
         List<String> problems = HookInstaller.install(instrumentation);
@@ -113,7 +118,7 @@ public final class Agent {
                     + String.join("; ", problems));
         }
         running = runtime;
-        startBackground(runtime, attached, file, env);
+        startBackground(runtime, attached, file, env, jdkOptions);
         if (report != null) {
             if (!problems.isEmpty()) {
                 report.setProperty("warning", "some socket hooks are not in place: " + String.join("; ", problems));
@@ -218,11 +223,11 @@ public final class Agent {
     }
 
     private static void startBackground(final KeepAliveRuntime runtime, final boolean attached, final File file,
-            final Map<String, String> env) {
+            final Map<String, String> env, final OptionApplier jdkOptions) {
         Thread thread = new Thread(new Runnable() {
             @Override
             public void run() {
-                OptionApplier applier = ApplierLoader.load();
+                OptionApplier applier = ApplierLoader.load(jdkOptions);
                 if (applier == null) {
                     BridgeHandlers.uninstall();
                     runtime.applierUnavailable();

@@ -9,8 +9,24 @@ public final class ApplierLoader {
     private ApplierLoader() {
     }
 
-    /** @return the applier, or null (after one ERROR line) when neither mode works here */
-    public static OptionApplier load() {
+    /**
+     * The JDK's extended socket options, or null where this JDK has none. Cheap (about a millisecond: jdk.net's
+     * classes and libextnet); called in premain, before any application thread runs, so jdk.net's class
+     * initialisers are never first touched concurrently (JDK-8260366).
+     */
+    public static OptionApplier jdkOptionsOrNull() {
+        try {
+            return JdkFallbackApplier.load();
+        } catch (Throwable t) {
+            return null;
+        }
+    }
+
+    /**
+     * @param jdkOptions the JDK applier loaded earlier, or null to try it here
+     * @return the applier, or null (after one ERROR line) when neither mode works here
+     */
+    public static OptionApplier load(OptionApplier jdkOptions) {
         String nativeProblem;
         try {
             return new NativeApplier(NativeSocketOptions.load(), SocketFds.load());
@@ -18,7 +34,7 @@ public final class ApplierLoader {
             nativeProblem = t.getMessage();
         }
         try {
-            OptionApplier fallback = JdkFallbackApplier.load();
+            OptionApplier fallback = jdkOptions != null ? jdkOptions : JdkFallbackApplier.load();
             AgentLog.warn("native setsockopt unavailable (" + nativeProblem
                     + "); using jdk.net.ExtendedSocketOptions: keepalive is applied, TCP_USER_TIMEOUT is not");
             return fallback;

@@ -18,14 +18,18 @@ import io.kaagent.policy.Rule;
 
 /**
  * Decides and applies, for every socket the hooks report. Runs on the application's threads, so it is short,
- * allocation-light, and catches everything. Until the background thread has the native layer ready, decided
- * sockets wait in a queue (a few hundred milliseconds at most) rather than making a connect pay for native init.
+ * allocation-light, and catches everything. The native layer loads on a background thread (110–225 ms, FACTS.md);
+ * a socket decided before it is ready gets its options at once through the JDK's own extended socket options
+ * (loaded in premain, microseconds a call), so connect and accept never hand the application a socket without
+ * them. Only where that is impossible (no jdk.net) do sockets wait in a queue for the native layer.
  */
 public final class KeepAliveRuntime {
     private static final long NATIVE_WAIT_MILLIS = 2000;
 
     private volatile Policy policy;
     private volatile OptionApplier applier;
+    /** The JDK's extended socket options, used until {@link #applier} is set; null where this JDK has none. */
+    private volatile OptionApplier startupApplier;
     private final CountDownLatch ready = new CountDownLatch(1);
     private final Queue<Pending> pending = new ConcurrentLinkedQueue<Pending>();
     private final TrackedSockets tracked = new TrackedSockets();
@@ -152,6 +156,9 @@ public final class KeepAliveRuntime {
         }
         TrackedSockets.Entry entry = new TrackedSockets.Entry(rule);
         OptionApplier current = applier;
+        if (current == null) {
+            current = whileStarting(rule.settings());
+        }
         if (current != null) {
             apply(current, socket, entry, endpoint);
             return;
@@ -161,6 +168,19 @@ public final class KeepAliveRuntime {
         if (applier != null) {
             drainPending(); // the init thread finished between our two reads
         }
+    }
+
+    /**
+     * The applier for a socket decided while the native layer is still loading. TCP_USER_TIMEOUT is the one option
+     * the JDK cannot set, so a rule that asks for it waits (bounded) for the native layer: only a connection made in
+     * the JVM's first few hundred milliseconds under such a rule pays that, once. Null: queue the socket.
+     */
+    private OptionApplier whileStarting(KeepAliveSettings settings) {
+        if (settings.userTimeoutMillis() == 0) {
+            return startupApplier;
+        }
+        awaitApplier();
+        return applier;
     }
 
     /** @return null when applied, else what went wrong (counted and logged once here) */
@@ -201,6 +221,11 @@ public final class KeepAliveRuntime {
 
     // ---- called by the agent's own thread ----
 
+    /** Before the hooks are installed: what sets options until the native layer is ready (null: nothing). */
+    public void startupApplier(OptionApplier jdkOptions) {
+        this.startupApplier = jdkOptions;
+    }
+
     /** The native layer (or the fallback) is ready: sockets decided before now get their options. */
     public void applierReady(OptionApplier ready) {
         this.applier = ready;
@@ -227,9 +252,15 @@ public final class KeepAliveRuntime {
         }
     }
 
-    private void awaitApplier() throws InterruptedException {
-        if (applier == null) {
+    /** Bounded; runs on application threads, so an interrupt is neither swallowed nor thrown, only kept. */
+    private void awaitApplier() {
+        if (applier != null) {
+            return;
+        }
+        try {
             ready.await(NATIVE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
