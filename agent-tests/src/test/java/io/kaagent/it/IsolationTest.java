@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.kaagent.it.support.AgentJmx;
 import io.kaagent.it.support.AgentLog;
 import io.kaagent.it.support.Checks;
 import io.kaagent.it.support.ChildJvm;
@@ -62,8 +63,15 @@ class IsolationTest {
                     .mainClass("OwnDepsApp").args("127.0.0.1", peer.port()).start()) {
                 int[] local = SampleOutput.ports(app.awaitStdout("READY", TestEnv.START_TIMEOUT));
                 KernelSocketReader kernel = KernelSocketReader.of(app.pid());
-                AssertionError whileRunning = Checks.runNow(() -> assertOptions(applied(41, 9, 3, 0), kernel,
-                        kernel.connection(local[0], peer.port()), "the app's connection"));
+                AssertionError whileRunning = Checks.runNow(
+                        () -> assertOptions(applied(41, 9, 3, 0), kernel, kernel.connection(local[0], peer.port()),
+                                "the app's connection"),
+                        () -> {
+                            // The app's own jffi must not be the one the agent's jnr-ffi ends up with.
+                            try (AgentJmx jmx = AgentJmx.attach(app.pid())) {
+                                assertEquals("native", jmx.stringAttribute("Mode"), app.describe());
+                            }
+                        });
                 int exit = app.quit(TestEnv.STEP_TIMEOUT); // the whole log, also what is written late
                 List<String> out = app.stdoutLines();
                 List<String> err = app.stderrLines();
