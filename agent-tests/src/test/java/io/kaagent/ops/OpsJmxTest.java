@@ -68,8 +68,10 @@ class OpsJmxTest {
                 Files.writeString(policy, Files.readString(policy).replace("idle: 31s", "idle: 32s"));
                 awaitReloads(jmx, 1);
                 assertCounts(rules(jmx), "echo", 4, 4);
-                assertTrue(jmx.stringAttribute("LastSweep").contains("updated 6, skipped 2"),
-                        jmx.stringAttribute("LastSweep"));
+                // Skipped now also counts the JMX connector's own listener and this test's connection to it
+                // (loopback, no rule), whose number is RMI's business: only updated and failed are exact.
+                String sweep = jmx.stringAttribute("LastSweep");
+                assertTrue(sweep.contains("updated 6, skipped ") && sweep.contains("failed 0"), sweep);
 
                 Files.writeString(policy, Files.readString(policy).replace("idle: 32s", "idle: 0s"));
                 long deadline = System.nanoTime() + ReloadTest.RELOAD_WITHIN.toNanos();
