@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import io.kaagent.it.support.AgentJmx;
 import io.kaagent.it.support.AgentLog;
 import io.kaagent.it.support.ChildJvm;
 import io.kaagent.it.support.FreePorts;
@@ -13,10 +14,12 @@ import io.kaagent.it.support.TestEnv;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class CleanStartTest {
+    private static final String WAIT_APP = "io.kaagent.samples.ops.WaitApp";
 
     @Test
     void validPolicyAndDefaultLogLevelPrintNothing(@TempDir Path dir) {
@@ -69,6 +73,53 @@ class CleanStartTest {
                             + " (the connect and the accept); stderr:" + AgentLog.dump(stderr)),
                     () -> assertTrue(stderr.stream().allMatch(AgentLog::isWellFormed),
                             "every stderr line is an agent line 'ka-agent: LEVEL ...':" + AgentLog.dump(stderr)));
+        }
+    }
+
+    /**
+     * Files: jffi's own loader unpacked its stub into java.io.tmpdir on every start, into the working directory when
+     * that failed, and a JVM that ended meanwhile left empty jffi*.so files in both. The agent keeps exactly one
+     * copy, in an owner-only cache directory of its own, and nothing else — however short-lived the JVMs.
+     */
+    @Test
+    void shortLivedJvmsLeaveNothingButTheCachedStub(@TempDir Path dir) throws Exception {
+        Path work = Files.createDirectory(dir.resolve("work"));
+        Path tmp = Files.createDirectory(dir.resolve("tmp"));
+        int port = FreePorts.allocate(1)[0];
+        Path policy = Policies.write(dir, """
+                version: 1
+                rules:
+                  - {name: hello, port: %d, direction: both, idle: 31s, intvl: 7s, cnt: 4}
+                """.formatted(port));
+        // The first JVM lives until its native layer is up (the MBean says so), so the copy is surely complete;
+        // the short-lived ones after it only check that copy.
+        try (ChildJvm first = ChildJvm.builder().agent(policy).workingDirectory(work)
+                .sysProp("java.io.tmpdir", tmp.toString()).mainClass(WAIT_APP).start()) {
+            first.awaitStdout("READY", TestEnv.START_TIMEOUT);
+            try (AgentJmx jmx = AgentJmx.attach(first.pid())) {
+                assertEquals("native", jmx.stringAttribute("Mode"), first.describe());
+            }
+        }
+        for (int i = 0; i < 4; i++) {
+            try (ChildJvm app = ChildJvm.builder().agent(policy).workingDirectory(work)
+                    .sysProp("java.io.tmpdir", tmp.toString()).mainClass("HelloApp").args(port).start()) {
+                assertEquals(0, app.awaitExit(TestEnv.START_TIMEOUT), app.describe());
+            }
+        }
+        String user = System.getProperty("user.name");
+        Path cache = tmp.resolve("ka-agent-" + user);
+        try (Stream<Path> inWork = Files.list(work); Stream<Path> inTmp = Files.list(tmp)) {
+            assertAll(
+                    () -> assertEquals(List.of(), inWork.collect(Collectors.toList()), "the working directory"),
+                    () -> assertEquals(List.of(cache), inTmp.collect(Collectors.toList()), "java.io.tmpdir"));
+        }
+        try (Stream<Path> cached = Files.list(cache)) {
+            List<String> names = cached.map(p -> p.getFileName().toString()).collect(Collectors.toList());
+            assertAll(
+                    () -> assertEquals(1, names.size(), "one cached stub: " + names),
+                    () -> assertTrue(names.get(0).matches("libjffi-1\\.2-[0-9a-f]{16}\\.so"), names.toString()),
+                    () -> assertEquals("rwx------", PosixFilePermissions.toString(
+                            Files.getPosixFilePermissions(cache)), "owner-only cache directory"));
         }
     }
 

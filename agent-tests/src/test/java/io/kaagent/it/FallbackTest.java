@@ -29,8 +29,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * PRODUCT.md §5 fallback: when jffi cannot load its native stub (it unpacks it into jffi.extract.dir, else
- * java.io.tmpdir: both point at a noexec tmpfs here, as in a hardened container, FACTS.md), the agent applies
+ * PRODUCT.md §5 fallback: when jffi cannot load its native stub (the agent copies it into -Dka.agent.native.dir,
+ * else java.io.tmpdir — here a noexec tmpfs, as in a hardened container, FACTS.md; jffi.extract.dir, jffi's own
+ * knob, points there too and must change nothing), the agent applies
  * SO_KEEPALIVE and the timers through jdk.net.ExtendedSocketOptions, cannot apply TCP_USER_TIMEOUT, and says so in
  * exactly one WARN line.
  */

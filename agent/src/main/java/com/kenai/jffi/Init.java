@@ -1,36 +1,190 @@
 package com.kenai.jffi;
 
-import com.kenai.jffi.internal.StubLoader;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.util.Locale;
+import java.util.Set;
 
 /**
- * ka-agent's replacement for jffi's own {@code Init} (the shade filter in agent/pom.xml drops the original).
- * jffi 1.4.3 looks its {@code StubLoader} up through the SYSTEM class loader first, then the thread's context loader,
- * and only then its own. In an application that brings a jffi of its own, the agent's jffi would therefore
- * initialise the application's StubLoader — load the application's copy of the native stub into the application's
- * class loader, which on JDK 22+ prints a native-access warning charged to the application — and then fail to link
- * its own native methods. This one only ever uses the StubLoader beside it, in the agent's own loader.
+ * ka-agent's replacement for jffi's own {@code Init} (the shade filter in agent/pom.xml drops the original); with it
+ * jffi's {@code StubLoader} is never used. jffi's own loading does two things an agent must not:
+ * <ul>
+ * <li>it looks for {@code StubLoader} through the SYSTEM and context class loaders before its own, so in an
+ * application with a jffi of its own it initialised the application's copy — the application's native stub, in the
+ * application's loader, with a JDK 22+ native-access warning charged to the application;</li>
+ * <li>it unpacks the stub into java.io.tmpdir on every start and, where that fails, into the application's working
+ * directory; a short-lived JVM that exits while the stub is being unpacked leaves empty {@code jffi*.so} files in
+ * both places.</li>
+ * </ul>
+ * Here the stub is copied once into a private cache directory ({@code -Dka.agent.native.dir}, else java.io.tmpdir,
+ * then {@code ka-agent-<user>/}), under a name that carries its SHA-256, through a temporary file and an atomic
+ * rename, and loaded from there. Later JVMs only check the copy. A directory that is not ours, or a noexec file
+ * system, makes loading fail with the reason: the agent then uses its JDK fallback.
  */
 final class Init {
     static final String stubLoaderClassName = "com.kenai.jffi.internal.StubLoader";
+    /** Relocated with the resources by the shade plugin (agent/pom.xml), so only the agent's loader finds them. */
+    private static final String STUB_RESOURCES = "jni/";
+    private static final long STALE_TEMP_MILLIS = 3600_000L;
     private static volatile boolean loaded;
 
     private Init() {
     }
 
-    static void load() {
+    static synchronized void load() {
         if (loaded) {
             return;
         }
-        if (StubLoader.isLoaded()) {
+        try {
+            System.load(cachedStub().getAbsolutePath());
             loaded = true;
+        } catch (UnsatisfiedLinkError e) {
+            throw e;
+        } catch (Throwable t) {
+            UnsatisfiedLinkError error = new UnsatisfiedLinkError("cannot load jffi's native stub: " + t);
+            error.initCause(t);
+            throw error;
+        }
+    }
+
+    private static File cachedStub() throws Exception {
+        String resource = STUB_RESOURCES + platformStub();
+        ClassLoader loader = Init.class.getClassLoader();
+        InputStream in = loader == null ? null : loader.getResourceAsStream(resource);
+        if (in == null) {
+            throw new UnsatisfiedLinkError("jffi stub " + resource + " is missing from ka-agent.jar");
+        }
+        byte[] stub = readAll(in);
+        String name = resource.substring(resource.lastIndexOf('/') + 1);
+        int dot = name.lastIndexOf('.');
+        String hash = sha256(stub).substring(0, 16);
+        Path dir = privateDirectory();
+        Path target = dir.resolve(name.substring(0, dot) + "-" + hash + name.substring(dot));
+        if (!sameContent(target, stub)) {
+            removeStaleTemporaries(dir);
+            Path temporary = Files.createTempFile(dir, name, ".tmp");
+            // A JVM that ends while this daemon thread writes must not leave the half-written copy behind.
+            temporary.toFile().deleteOnExit();
+            try {
+                Files.write(temporary, stub);
+                Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } finally {
+                Files.deleteIfExists(temporary);
+            }
+        }
+        return target.toFile();
+    }
+
+    /** The stub for this OS and CPU, as jffi lays its resources out; Windows has no socket constants here. */
+    private static String platformStub() {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+        if (os.startsWith("mac") || os.startsWith("darwin")) {
+            return "Darwin/libjffi-1.2.jnilib";
+        }
+        if (os.startsWith("linux")) {
+            if (arch.equals("amd64") || arch.equals("x86_64")) {
+                return "x86_64-Linux/libjffi-1.2.so";
+            }
+            if (arch.equals("aarch64") || arch.equals("arm64")) {
+                return "aarch64-Linux/libjffi-1.2.so";
+            }
+        }
+        throw new UnsatisfiedLinkError("ka-agent carries no jffi stub for " + os + " on " + arch);
+    }
+
+    /**
+     * {@code <dir>/ka-agent-<user>}: created owner-only; an existing one must be a real directory of this user that
+     * nobody else can write to — a native library loaded from a place another user controls would be theirs to pick.
+     */
+    private static Path privateDirectory() throws IOException {
+        String base = System.getProperty("ka.agent.native.dir");
+        if (base == null || base.trim().isEmpty()) {
+            base = System.getProperty("java.io.tmpdir");
+        }
+        String user = System.getProperty("user.name", "unknown").replaceAll("[^A-Za-z0-9._-]", "_");
+        Path dir = new File(base, "ka-agent-" + user).toPath();
+        boolean posix = Files.getFileAttributeView(dir.getParent(), PosixFileAttributeView.class) != null;
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            try {
+                if (posix) {
+                    FileAttribute<Set<PosixFilePermission>> ownerOnly =
+                            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+                    Files.createDirectory(dir, ownerOnly);
+                } else {
+                    Files.createDirectory(dir);
+                }
+            } catch (java.nio.file.FileAlreadyExistsException raced) {
+                // another JVM made it meanwhile: checked below like any existing one
+            }
+        }
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException(dir + " is not a directory");
+        }
+        if (posix) {
+            String owner = Files.getOwner(dir, LinkOption.NOFOLLOW_LINKS).getName();
+            Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
+            if (!owner.equals(System.getProperty("user.name"))
+                    || permissions.contains(PosixFilePermission.GROUP_WRITE)
+                    || permissions.contains(PosixFilePermission.OTHERS_WRITE)) {
+                throw new IOException(dir + " belongs to " + owner + " or is writable by others: not used");
+            }
+        }
+        return dir;
+    }
+
+    private static boolean sameContent(Path file, byte[] expected) throws IOException {
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) || Files.size(file) != expected.length) {
+            return false;
+        }
+        return java.util.Arrays.equals(Files.readAllBytes(file), expected);
+    }
+
+    /** Copies a JVM killed mid-write left behind; young ones may belong to a JVM starting right now. */
+    private static void removeStaleTemporaries(Path dir) {
+        File[] files = dir.toFile().listFiles();
+        if (files == null) {
             return;
         }
-        Throwable cause = StubLoader.getFailureCause();
-        UnsatisfiedLinkError error = new UnsatisfiedLinkError(
-                cause == null ? "jffi's native stub is not loaded" : cause.getLocalizedMessage());
-        if (cause != null) {
-            error.initCause(cause);
+        long now = System.currentTimeMillis();
+        for (File file : files) {
+            if (file.getName().endsWith(".tmp") && now - file.lastModified() > STALE_TEMP_MILLIS) {
+                file.delete(); // best effort: a file that stays is retried by the next JVM
+            }
         }
-        throw error;
+    }
+
+    private static byte[] readAll(InputStream in) throws IOException {
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream(256 * 1024);
+            byte[] buffer = new byte[16 * 1024];
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                out.write(buffer, 0, n);
+            }
+            return out.toByteArray();
+        } finally {
+            in.close();
+        }
+    }
+
+    private static String sha256(byte[] bytes) throws Exception {
+        byte[] digest = MessageDigest.getInstance("SHA-256").digest(bytes);
+        StringBuilder hex = new StringBuilder(digest.length * 2);
+        for (byte b : digest) {
+            hex.append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
+        }
+        return hex.toString();
     }
 }

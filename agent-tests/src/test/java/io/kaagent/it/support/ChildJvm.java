@@ -36,9 +36,12 @@ public final class ChildJvm implements AutoCloseable {
     private final Collector stdout;
     private final Collector stderr;
 
-    private ChildJvm(List<String> command, Map<String, String> env) throws IOException {
+    private ChildJvm(List<String> command, Map<String, String> env, Path directory) throws IOException {
         this.command = command;
         ProcessBuilder pb = new ProcessBuilder(command);
+        if (directory != null) {
+            pb.directory(directory.toFile());
+        }
         pb.environment().putAll(env);
         pb.environment().keySet().removeIf(k -> k.startsWith("KA_AGENT_") && !env.containsKey(k));
         pb.environment().remove("JAVA_TOOL_OPTIONS");
@@ -252,6 +255,7 @@ public final class ChildJvm implements AutoCloseable {
         private String agentOption;
         private boolean agent;
         private Path classPath;
+        private Path directory;
         private String mainClass;
         private final List<String> args = new ArrayList<>();
 
@@ -305,6 +309,12 @@ public final class ChildJvm implements AutoCloseable {
             return this;
         }
 
+        /** The child's working directory (user.dir); the test JVM's when not set. */
+        public Builder workingDirectory(Path dir) {
+            this.directory = dir;
+            return this;
+        }
+
         public Builder mainClass(String name) {
             this.mainClass = name.contains(".") ? name : "io.kaagent.samples." + name;
             return this;
@@ -338,7 +348,7 @@ public final class ChildJvm implements AutoCloseable {
 
         public ChildJvm start() {
             try {
-                return new ChildJvm(command(), env);
+                return new ChildJvm(command(), env, directory);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot start " + command(), e);
             }
