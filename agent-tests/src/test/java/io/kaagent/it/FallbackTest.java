@@ -6,7 +6,6 @@ import static io.kaagent.it.support.KernelSocketOptions.untouched;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.kaagent.it.support.AgentJmx;
 import io.kaagent.it.support.AgentLog;
@@ -45,7 +44,8 @@ class FallbackTest {
         Path noexec = Files.createDirectory(dir.resolve("noexec"));
         String mountFailure = run("mount", "-t", "tmpfs", "-o", "noexec,nosuid,nodev,size=32m", "tmpfs",
                 noexec.toString());
-        assumeTrue(mountFailure == null, () -> "cannot mount a noexec tmpfs to make jffi fail: " + mountFailure);
+        TestEnv.requireOrSkip(mountFailure == null,
+                () -> "cannot mount a noexec tmpfs to make jffi fail: " + mountFailure);
         try (EchoServer matched = EchoServer.start(); EchoServer unmatched = EchoServer.start()) {
             Path policy = Policies.write(dir, """
                     version: 1

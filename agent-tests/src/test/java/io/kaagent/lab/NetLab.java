@@ -1,7 +1,6 @@
 package io.kaagent.lab;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
+import io.kaagent.it.support.TestEnv;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,7 +72,7 @@ public final class NetLab implements AutoCloseable {
     /** Skips the calling test, with the reason, where the lab cannot be built. */
     public static void assumeAvailable() {
         String reason = unavailabilityReason();
-        assumeTrue(reason == null, () -> "network lab unavailable: " + reason);
+        TestEnv.requireOrSkip(reason == null, () -> "network lab unavailable: " + reason);
     }
 
     /** Why the lab cannot run here, or null. */

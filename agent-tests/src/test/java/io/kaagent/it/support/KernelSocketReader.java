@@ -1,6 +1,5 @@
 package io.kaagent.it.support;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -64,7 +63,7 @@ public final class KernelSocketReader {
     /** Skips the calling test, with the reason, where the reader cannot work. */
     public static void assumeAvailable() {
         String reason = unavailabilityReason();
-        assumeTrue(reason == null, () -> "cannot read another process's socket options: " + reason);
+        TestEnv.requireOrSkip(reason == null, () -> "cannot read another process's socket options: " + reason);
     }
 
     /** Why the reader cannot work here, or null when it can. Probed once. */

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.function.Supplier;
 
 /** Where the jars under test are, which java runs the children, and the bounded waits every test uses. */
 public final class TestEnv {
@@ -52,6 +53,23 @@ public final class TestEnv {
 
     public static void assumeVirtualThreads() {
         assumeTrue(javaFeature() >= 21, "virtual threads need JDK 21+, this test JVM is " + Runtime.version());
+    }
+
+    /** CI=true: the environment CI runs in (root, Linux, the lab's tools), where nothing may be skipped. */
+    public static boolean isCi() {
+        return "true".equalsIgnoreCase(System.getenv("CI"));
+    }
+
+    /**
+     * Skips the calling test with the reason when a precondition (root, a kernel feature, a tool) is missing — except
+     * under CI, where that precondition is part of the job and a skip would hide a broken install: there it fails.
+     */
+    public static void requireOrSkip(boolean available, Supplier<String> reason) {
+        if (isCi()) {
+            assertTrue(available, () -> "CI=true, so this may not be skipped: " + reason.get());
+        } else {
+            assumeTrue(available, reason);
+        }
     }
 
     public static boolean isLinux() {
