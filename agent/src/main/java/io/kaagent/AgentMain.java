@@ -5,8 +5,9 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.instrument.Instrumentation;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.net.MalformedURLException;
 import java.net.URL;
 import java.security.CodeSource;
@@ -39,11 +40,9 @@ public final class AgentMain {
 
     /** {@code java -jar ka-agent.jar COMMAND}: the command line. */
     public static void main(String[] args) throws Throwable {
-        try {
-            invoke("io.kaagent.cli.Cli", "main", new Class<?>[] {String[].class}, new Object[] {args});
-        } catch (InvocationTargetException e) {
-            throw e.getCause();
-        }
+        MethodHandle main = MethodHandles.publicLookup().findStatic(Class.forName("io.kaagent.cli.Cli", true,
+                loader()), "main", MethodType.methodType(void.class, String[].class));
+        main.invokeExact(args);
     }
 
     private static void start(String argument, Instrumentation instrumentation, boolean attached) {
@@ -52,30 +51,23 @@ public final class AgentMain {
             return;
         }
         try {
-            invoke("io.kaagent.Agent", "start",
-                    new Class<?>[] {String.class, Instrumentation.class, boolean.class},
-                    new Object[] {argument, instrumentation, attached});
-        } catch (InvocationTargetException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof Error && "ka.agent.strict".equals(cause.getMessage())) {
-                // Strict mode asked for a failed start; the agent printed why.
-                throw (Error) cause;
-            }
-            System.err.println("ka-agent: ERROR the agent could not start and is inactive: " + cause);
+            // A method handle called exactly, not Method.invoke: on JDK 18+ reflection spins method handles of
+            // its own for every new signature, milliseconds each at start (benchmarks/StartupProfile).
+            MethodHandle start = MethodHandles.publicLookup().findStatic(
+                    Class.forName("io.kaagent.Agent", true, loader()), "start",
+                    MethodType.methodType(void.class, String.class, Instrumentation.class, boolean.class));
+            start.invokeExact(argument, instrumentation, attached);
         } catch (Throwable t) {
+            if (t instanceof Error && "ka.agent.strict".equals(t.getMessage())) {
+                // Strict mode asked for a failed start; the agent printed why.
+                throw (Error) t;
+            }
             System.err.println("ka-agent: ERROR the agent could not start and is inactive: " + t);
         }
     }
 
     private static boolean isTrue(String value) {
         return value != null && value.trim().toLowerCase(Locale.ROOT).equals("true");
-    }
-
-    private static Object invoke(String className, String methodName, Class<?>[] types, Object[] args)
-            throws Exception {
-        Class<?> type = Class.forName(className, true, loader());
-        Method method = type.getMethod(methodName, types);
-        return method.invoke(null, args);
     }
 
     private static ClassLoader loader() throws IOException {
