@@ -3,8 +3,7 @@ package io.kaagent.config;
 import java.util.Optional;
 
 import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.snakeyaml.engine.v2.api.lowlevel.Compose;
-import org.snakeyaml.engine.v2.api.lowlevel.Parse;
+import org.snakeyaml.engine.v2.composer.Composer;
 import org.snakeyaml.engine.v2.events.AliasEvent;
 import org.snakeyaml.engine.v2.events.CollectionEndEvent;
 import org.snakeyaml.engine.v2.events.CollectionStartEvent;
@@ -14,12 +13,15 @@ import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.parser.Parser;
+import org.snakeyaml.engine.v2.parser.ParserImpl;
+import org.snakeyaml.engine.v2.scanner.StreamReader;
 
 /**
  * Turns policy text into a node tree whose nodes carry their positions, refusing what could hurt the agent: text
  * over 1 MiB, nesting deeper than a policy ever needs (the composer recurses and would overflow the stack), and
  * anchors and aliases (the "billion laughs" expansion; a policy has {@code defaults:} for sharing values).
- * These are checked on the parser's event stream, which is iterative and lazy, before anything is composed.
+ * These are checked on the parser's event stream as the composer takes each event, before a node is built from it.
  */
 final class YamlDocument {
     static final int MAX_CHARACTERS = 1 << 20;
@@ -44,10 +46,8 @@ final class YamlDocument {
                 .setUseMarks(true)
                 .build();
         try {
-            if (!safeToCompose(settings, text, problems)) {
-                return null;
-            }
-            Optional<Node> root = new Compose(settings).composeString(text);
+            Parser checked = new CheckedParser(new ParserImpl(settings, new StreamReader(settings, text)));
+            Optional<Node> root = new Composer(settings, checked).getSingleNode();
             if (!root.isPresent()) {
                 problems.error((Mark) null, "the file is empty; a policy file starts with version: 1");
                 return null;
@@ -57,36 +57,74 @@ final class YamlDocument {
             Mark mark = e.getProblemMark().orElse(e.getContextMark().orElse(null));
             problems.error(mark, describe(e));
             return null;
+        } catch (Refused e) {
+            problems.error(e.mark, e.getMessage());
+            return null;
         } catch (YamlEngineException e) {
             problems.error((Mark) null, "YAML error: " + e.getMessage());
             return null;
         }
     }
 
-    private static boolean safeToCompose(LoadSettings settings, String text, ProblemList problems) {
-        int depth = 0;
-        for (Event event : new Parse(settings).parseString(text)) {
+    /** What a policy file may not contain, found while the document is composed. */
+    private static final class Refused extends RuntimeException {
+        final Mark mark;
+
+        Refused(Mark mark, String message) {
+            super(message, null, false, false);
+            this.mark = mark;
+        }
+    }
+
+    /**
+     * The parser the composer reads, checking each event as the composer takes it — before a node is built from it,
+     * so an alias is never resolved and the composer's recursion never goes past MAX_DEPTH. One pass over the text:
+     * the library's classes are loaded cold in premain, and a second parse cost ~7 ms there.
+     */
+    private static final class CheckedParser implements Parser {
+        private final Parser parser;
+        private int depth;
+
+        CheckedParser(Parser parser) {
+            this.parser = parser;
+        }
+
+        @Override
+        public boolean checkEvent(Event.ID id) {
+            return parser.checkEvent(id);
+        }
+
+        @Override
+        public Event peekEvent() {
+            return parser.peekEvent();
+        }
+
+        @Override
+        public boolean hasNext() {
+            return parser.hasNext();
+        }
+
+        @Override
+        public Event next() {
+            Event event = parser.next();
             Mark mark = event.getStartMark().orElse(null);
             if (event instanceof AliasEvent) {
-                problems.error(mark, "aliases (*" + ((AliasEvent) event).getAlias().getValue()
+                throw new Refused(mark, "aliases (*" + ((AliasEvent) event).getAlias().getValue()
                         + ") are not supported in a policy file; write the value out, or share it through defaults:");
-                return false;
             }
             if (event instanceof NodeEvent && ((NodeEvent) event).getAnchor().isPresent()) {
-                problems.error(mark, "anchors (&" + ((NodeEvent) event).getAnchor().get().getValue()
+                throw new Refused(mark, "anchors (&" + ((NodeEvent) event).getAnchor().get().getValue()
                         + ") are not supported in a policy file; write the value out, or share it through defaults:");
-                return false;
             }
             if (event instanceof CollectionStartEvent && ++depth > MAX_DEPTH) {
-                problems.error(mark, "the document nests deeper than " + MAX_DEPTH
+                throw new Refused(mark, "the document nests deeper than " + MAX_DEPTH
                         + " levels; a policy file needs four");
-                return false;
             }
             if (event instanceof CollectionEndEvent) {
                 depth--;
             }
+            return event;
         }
-        return true;
     }
 
     private static String describe(MarkedYamlEngineException e) {
