@@ -25,7 +25,8 @@ import io.kaagent.runtime.SweepResult;
 /**
  * The one start path of premain and agentmain. On the application's main thread only what cannot wait: read the
  * policy (a broken one must stop us before anything is installed), open java.base, define the bridge, rewrite the
- * hook targets. Native init, the MBean, the policy watcher and the start line happen on a daemon thread.
+ * hook targets. Native init, the MBean, the policy watcher and the start line happen on a daemon thread, a second
+ * after start unless a socket needs native sooner (until then the JDK's extended socket options set the options).
  * <p>
  * A dynamic attach ({@code java -jar ka-agent.jar attach}) comes through here too, on the target's attach listener
  * thread, which may take its time: it waits for the native layer, brings the sockets already open under the policy
@@ -35,6 +36,8 @@ import io.kaagent.runtime.SweepResult;
 public final class Agent {
     private static final long ATTACH_READY_MILLIS = 10000;
     private static final long DEFAULT_RELOAD_MILLIS = 2000;
+    /** How long the native layer may wait after start before it loads, unless something needs it sooner. */
+    private static final long NATIVE_DELAY_MILLIS = 1000;
     private static final String NOTHING_APPLIES = "neither native setsockopt nor the JDK fallback is available in "
             + "this JVM; the agent applies nothing (its log on the JVM's stderr has the reasons)";
     private static volatile KeepAliveRuntime running;
@@ -68,34 +71,23 @@ public final class Agent {
         Map<String, String> env = System.getenv();
         boolean strict = isTrue(System.getProperty("ka.agent.strict")) || isTrue(env.get("KA_AGENT_STRICT"));
         File file = PolicySources.chooseFile(policyArgument, env);
+        // Stamped before it is read: an edit made while the agent starts is then a change the watcher sees.
+        PolicyWatcher.Stamp readStamp = PolicyWatcher.Stamp.of(file);
         Policy policy;
         try {
             policy = PolicySources.load(file, env);
         } catch (PolicyException e) {
-            String[] lines = e.getMessage().split("\n");
-            for (String line : lines) {
-                AgentLog.error(line);
-            }
-            if (report != null) {
-                fail(report, lines);
-            }
-            if (running == null) {
-                System.setProperty(AttachProtocol.INACTIVE_PROPERTY, "policy error: " + lines[0]);
-            }
-            if (strict) {
-                throw new Error("ka.agent.strict");
-            }
+            policyFailed(e, report, strict);
             return;
         }
         AgentLog.configure(policy.logLevel(), policy.logFile());
         KeepAliveRuntime existing = running;
         if (existing != null) {
-            replace(existing, policy, file, env, report);
+            replace(existing, policy, file, readStamp, env, report);
             return;
         }
         try {
-            ModuleOpener.open(instrumentation, Agent.class);
-            BootstrapBridge.define(Agent.class.getClassLoader());
+            prepareJvm(instrumentation);
         } catch (Throwable t) {
             AgentLog.error("cannot prepare the JVM for the hooks, the agent is inactive: " + t);
             System.setProperty(AttachProtocol.INACTIVE_PROPERTY, "cannot install the hooks: " + t);
@@ -118,7 +110,9 @@ public final class Agent {
                     + String.join("; ", problems));
         }
         running = runtime;
-        startBackground(runtime, attached, file, env, jdkOptions);
+        // list and status read these (AttachProtocol); the init thread marks the agent inactive if nothing applies.
+        publish(policy, file);
+        startBackground(runtime, attached, file, readStamp, env, jdkOptions);
         if (report != null) {
             if (!problems.isEmpty()) {
                 report.setProperty("warning", "some socket hooks are not in place: " + String.join("; ", problems));
@@ -127,8 +121,32 @@ public final class Agent {
         }
     }
 
+    /** What the hooks need of the JVM: java.base opened to the agent, the bridge in the bootstrap loader. */
+    private static void prepareJvm(Instrumentation instrumentation) throws Throwable {
+        ModuleOpener.open(instrumentation, Agent.class);
+        BootstrapBridge.define(Agent.class.getClassLoader());
+    }
+
+    /** A broken policy: every mistake on stderr; strict mode stops the JVM, otherwise the agent installs nothing. */
+    private static void policyFailed(PolicyException e, Properties report, boolean strict) {
+        String[] lines = e.getMessage().split("\n");
+        for (String line : lines) {
+            AgentLog.error(line);
+        }
+        if (report != null) {
+            fail(report, lines);
+        }
+        if (running == null) {
+            System.setProperty(AttachProtocol.INACTIVE_PROPERTY, "policy error: " + lines[0]);
+        }
+        if (strict) {
+            throw new Error("ka.agent.strict");
+        }
+    }
+
     /** A second attach, or an attach to a JVM started with -javaagent: the new policy, on every open socket. */
-    private static void replace(KeepAliveRuntime runtime, Policy policy, File file, Map<String, String> env,
+    private static void replace(KeepAliveRuntime runtime, Policy policy, File file, PolicyWatcher.Stamp readStamp,
+            Map<String, String> env,
             Properties report) {
         if (!awaitReady(runtime)) {
             runtime.replacePolicy(policy);
@@ -142,7 +160,7 @@ public final class Agent {
         AgentLog.info("policy replaced: " + policy.source() + ", " + policy.rules().size() + " rules; open sockets: "
                 + result.summary());
         publish(policy, file);
-        PolicyWatcher.watch(runtime, file, loader(file, env), reloadMillis());
+        PolicyWatcher.watch(runtime, file, readStamp, loader(file, env), reloadMillis());
         if (report != null) {
             succeed(report, runtime, result, true);
         }
@@ -223,10 +241,16 @@ public final class Agent {
     }
 
     private static void startBackground(final KeepAliveRuntime runtime, final boolean attached, final File file,
+            final PolicyWatcher.Stamp readStamp,
             final Map<String, String> env, final OptionApplier jdkOptions) {
         Thread thread = new Thread(new Runnable() {
             @Override
             public void run() {
+                if (jdkOptions != null) {
+                    // Native init costs 110-225 ms of CPU (FACTS.md) and the JDK's options already serve new
+                    // sockets: a CLI tool or a batch job that ends within the delay never pays it.
+                    runtime.awaitNativeWanted(NATIVE_DELAY_MILLIS);
+                }
                 OptionApplier applier = ApplierLoader.load(jdkOptions);
                 if (applier == null) {
                     BridgeHandlers.uninstall();
@@ -235,8 +259,7 @@ public final class Agent {
                     return;
                 }
                 // Before applierReady: a second attach waits for that, and must find these in place to replace them.
-                publish(runtime.policy(), file);
-                PolicyWatcher.watch(runtime, file, loader(file, env), reloadMillis());
+                PolicyWatcher.watch(runtime, file, readStamp, loader(file, env), reloadMillis());
                 runtime.applierReady(applier);
                 try {
                     KeepAliveStats.register(runtime);

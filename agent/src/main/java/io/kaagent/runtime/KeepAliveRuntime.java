@@ -31,6 +31,8 @@ public final class KeepAliveRuntime {
     /** The JDK's extended socket options, used until {@link #applier} is set; null where this JDK has none. */
     private volatile OptionApplier startupApplier;
     private final CountDownLatch ready = new CountDownLatch(1);
+    /** Counted down when something needs the native layer now; until then the init thread may wait (see Agent). */
+    private final CountDownLatch nativeWanted = new CountDownLatch(1);
     private final Queue<Pending> pending = new ConcurrentLinkedQueue<Pending>();
     private final TrackedSockets tracked = new TrackedSockets();
     private final KnownSockets known = new KnownSockets();
@@ -221,6 +223,18 @@ public final class KeepAliveRuntime {
 
     // ---- called by the agent's own thread ----
 
+    /**
+     * The init thread, before it loads the native layer: waits up to {@code millis} unless a socket or a sweep needs
+     * native sooner. Meanwhile the JDK's options serve every socket, so a short-lived JVM never pays native init.
+     */
+    public void awaitNativeWanted(long millis) {
+        try {
+            nativeWanted.await(millis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Before the hooks are installed: what sets options until the native layer is ready (null: nothing). */
     public void startupApplier(OptionApplier jdkOptions) {
         this.startupApplier = jdkOptions;
@@ -257,6 +271,7 @@ public final class KeepAliveRuntime {
         if (applier != null) {
             return;
         }
+        nativeWanted.countDown();
         try {
             ready.await(NATIVE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
@@ -340,6 +355,7 @@ public final class KeepAliveRuntime {
 
     /** Waits (bounded) until the native layer or the fallback is ready; false when it did not come in time. */
     public boolean awaitReady(long millis) throws InterruptedException {
+        nativeWanted.countDown();
         return ready.await(millis, TimeUnit.MILLISECONDS) && applier != null;
     }
 

@@ -35,19 +35,23 @@ public final class PolicyWatcher implements Runnable {
     private Stamp seen;
     private boolean reportedMissing;
 
-    private PolicyWatcher(KeepAliveRuntime runtime, File file, Loader loader, long intervalMillis) {
+    private PolicyWatcher(KeepAliveRuntime runtime, File file, Stamp readStamp, Loader loader, long intervalMillis) {
         this.runtime = runtime;
         this.file = file;
         this.loader = loader;
         this.intervalMillis = intervalMillis;
-        this.seen = Stamp.of(file);
+        this.seen = readStamp;
     }
 
     /**
      * Watches {@code file} (null: the embedded default, nothing to watch) instead of whatever was watched before:
      * a second attach may name another file.
+     *
+     * @param readStamp the file's stamp taken before the policy in force was read from it: a later edit, even one
+     *                  made before this watcher started, is a change
      */
-    public static synchronized void watch(KeepAliveRuntime runtime, File file, Loader loader, long intervalMillis) {
+    public static synchronized void watch(KeepAliveRuntime runtime, File file, Stamp readStamp, Loader loader,
+            long intervalMillis) {
         PolicyWatcher previous = current;
         if (previous != null) {
             previous.stopped = true;
@@ -56,7 +60,8 @@ public final class PolicyWatcher implements Runnable {
         if (file == null || intervalMillis <= 0) {
             return;
         }
-        PolicyWatcher watcher = new PolicyWatcher(runtime, file.getAbsoluteFile(), loader, intervalMillis);
+        PolicyWatcher watcher = new PolicyWatcher(runtime, file.getAbsoluteFile(), readStamp, loader,
+                intervalMillis);
         Thread thread = new Thread(watcher, "ka-agent-policy-watch");
         thread.setDaemon(true); // never keeps the JVM alive
         thread.setPriority(Thread.MIN_PRIORITY);
@@ -127,7 +132,7 @@ public final class PolicyWatcher implements Runnable {
     }
 
     /** What a stat tells about the file: a change in any of these is a change. */
-    private static final class Stamp {
+    public static final class Stamp {
         final long modifiedNanos;
         final long size;
         final Object key;
@@ -138,7 +143,11 @@ public final class PolicyWatcher implements Runnable {
             this.key = key;
         }
 
-        static Stamp of(File file) {
+        /** The file's stamp, or null when it cannot be read (or file is null: the embedded default). */
+        public static Stamp of(File file) {
+            if (file == null) {
+                return null;
+            }
             try {
                 Path path = file.toPath();
                 BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
