@@ -54,13 +54,11 @@ public final class Agent {
         Properties report = new Properties();
         try {
             start(AttachProtocol.policyPart(argument), instrumentation, true, report);
-        } catch (RuntimeException e) {
-            fail(report, "the agent could not start: " + e);
-            throw e;
-        } catch (Error e) {
-            fail(report, "ka.agent.strict".equals(e.getMessage()) ? "strict mode: the policy has errors"
-                    : "the agent could not start: " + e);
-            throw e;
+        } catch (Throwable t) {
+            // Into a running production JVM: one line, no stack trace; the command line reads the reason from the
+            // result file and says it there.
+            AgentLog.error("attach failed, the agent steps aside: " + t);
+            fail(report, "the agent could not start: " + t);
         } finally {
             AttachProtocol.write(resultFile, report);
         }
@@ -128,6 +126,7 @@ public final class Agent {
     }
 
     /** A broken policy: every mistake on stderr; strict mode stops the JVM, otherwise the agent installs nothing. */
+    /** @param strict at launch only: an attach into a running JVM never stops it, it just fails */
     private static void policyFailed(PolicyException e, Properties report, boolean strict) {
         String[] lines = e.getMessage().split("\n");
         for (String line : lines) {
@@ -139,8 +138,14 @@ public final class Agent {
         if (running == null) {
             System.setProperty(AttachProtocol.INACTIVE_PROPERTY, "policy error: " + lines[0]);
         }
-        if (strict) {
-            throw new Error("ka.agent.strict");
+        if (strict && report == null) {
+            AgentLog.error("strict mode (ka.agent.strict / KA_AGENT_STRICT): the JVM does not start with a broken "
+                    + "policy");
+            try {
+                System.exit(1);
+            } catch (SecurityException refused) {
+                throw new Error("ka.agent.strict"); // premain fails, which stops the JVM less quietly
+            }
         }
     }
 

@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * rule whose idle is not shorter as a warning — the policy stays valid (exit 0), since the agent cannot know the
  * network, only what the file says about it. Runs the real CLI: {@code java -jar ka-agent.jar check FILE}.
  */
-@Tag("lab")
+// Not tagged "lab": it needs no root or namespace, so it also runs in the Temurin 25 execution.
 class NatTimeoutCheckLabTest {
     /** {@code FILE:LINE:COL: warning: rule "NAME": idle Ns is not shorter than nat_timeout Ms; ...} */
     private static final Pattern WARNING = Pattern.compile(
@@ -108,7 +107,7 @@ class NatTimeoutCheckLabTest {
         assertTrue(m.group(2).equals("5"), "the rule is on line 5: " + c);
     }
 
-    /** examples/*.yml, shipped for users and run by demo.sh: valid, and every rule fits the NAT it declares. */
+    /** examples/*.yml, shipped for users (demo.sh runs demo.yml): valid, and every rule fits the NAT it declares. */
     @Test
     void theShippedExamplesAreValidAndFitTheirNats() throws Exception {
         // The repository's examples/: next to agent/ (surefire runs in agent-tests/).

@@ -83,9 +83,9 @@ public final class NetLab implements AutoCloseable {
         if (!isRoot()) {
             return "needs root to create network namespaces (run the lab as root, as CI does)";
         }
-        for (String tool : Arrays.asList("ip", "nft")) {
+        for (String tool : Arrays.asList("ip", "nft", "sysctl")) {
             if (Commands.findExecutable(tool) == null) {
-                return "'" + tool + "' is not installed (apt-get install iproute2 nftables)";
+                return "'" + tool + "' is not installed (apt-get install iproute2 nftables procps)";
             }
         }
         if (!Files.isDirectory(Paths.get("/proc/sys/net/netfilter"))) {

@@ -2,6 +2,7 @@ package io.kaagent.ops;
 
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kaagent.it.support.EchoServer;
@@ -101,6 +102,7 @@ class AttachTest {
             assertTrue(attach.out().contains("open TCP sockets: updated 5, skipped 2 (2 listening), failed 0"),
                     "2 pooled, 2 accepted by H2, 1 echo; H2's and the app's listening sockets skipped\n"
                             + attach.describe());
+            assertFalse(attach.out().contains("note:"), "no host rule, nothing to note\n" + attach.describe());
             assertPolicyOnAllSockets(app, echo.port(), 0);
 
             int local = app.connect(echo.port());
@@ -108,6 +110,30 @@ class AttachTest {
                     "a connection made after the attach goes through the hooks");
             app.query(); // the pool still works
             assertTrue(app.jvm().isAlive(), app.jvm().describe());
+        }
+    }
+
+    /** PRODUCT.md §6: the name a connection opened before the attach dialled is unknown; attach says so. */
+    @Test
+    void hostRulesCannotMatchConnectionsOpenedBeforeTheAttach(@TempDir Path dir) throws Exception {
+        try (EchoServer echo = EchoServer.start(); OpsApp app = OpsApp.start(echo.port())) {
+            Path policy = Policies.write(dir, "policy.yml", """
+                    version: 1
+                    rules:
+                      - {name: by-host, host: ["localhost", "127.0.0.1"], port: %d, idle: 33s, intvl: 7s, cnt: 4}
+                      - {name: by-address, cidr: ["127.0.0.0/8"], port: %d, idle: 34s, intvl: 7s, cnt: 4}
+                    """.formatted(echo.port(), echo.port()));
+            KaCli.Result attach = KaCli.run("attach", app.pid(), policy);
+            assertEquals(0, attach.exit(), attach.describe());
+            assertTrue(attach.out().contains("note: 5 connection(s) were opened before the agent was loaded")
+                    && attach.out().contains("rules with host criteria could not match them"), attach.describe());
+            KernelSocketReader reader = KernelSocketReader.of(app.pid());
+            assertEquals(KernelSocketOptions.applied(34, 7, 4, 0), reader.options(reader.connectedTo(echo.port())),
+                    "opened before the attach: the host rule cannot match, the cidr rule does");
+            int local = app.connect(echo.port());
+            assertEquals(KernelSocketOptions.applied(33, 7, 4, 0),
+                    reader.options(reader.connection(local, echo.port())),
+                    "opened after the attach, dialled as 127.0.0.1: the host rule matches the literal");
         }
     }
 

@@ -86,7 +86,7 @@ final class AttachCommand {
         String disabled = properties.getProperty("ka.agent.disabled");
         String env = process.environment().get("KA_AGENT_DISABLED");
         if (isTrue(disabled) || isTrue(env)) {
-            throw new AttachException("ka-agent is switched off in pid " + process.pid() + " ("
+            throw new AttachException("the agent is switched off in pid " + process.pid() + " ("
                     + (isTrue(disabled) ? "-Dka.agent.disabled=true" : "KA_AGENT_DISABLED=true")
                     + "): not attaching");
         }
@@ -118,11 +118,10 @@ final class AttachCommand {
 
     private static int report(long pid, Properties result, PrintStream out, PrintStream err) {
         if (!AttachProtocol.OK.equals(result.getProperty(AttachProtocol.STATUS))) {
-            String first = result.getProperty("error.1", "no reason given");
+            err.println("ka-agent: attach to pid " + pid + " failed: " + result.getProperty("error.1", "no reason given"));
             for (int i = 2; result.getProperty("error." + i) != null; i++) {
                 err.println(result.getProperty("error." + i));
             }
-            err.println("ka-agent: attach to pid " + pid + " failed: " + first);
             return 1;
         }
         boolean replaced = Boolean.parseBoolean(result.getProperty("replaced"));

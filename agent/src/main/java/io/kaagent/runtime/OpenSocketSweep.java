@@ -82,6 +82,7 @@ final class OpenSocketSweep {
         List<ProcSocket> sockets = ProcSockets.ofSelf();
         Set<Integer> listeningPorts = ProcSockets.listeningPorts(sockets);
         runtime.forgetSweptFds();
+        int unseen = 0;
         for (ProcSocket socket : sockets) {
             if (socket.isListening()) {
                 result.listening++;
@@ -94,6 +95,9 @@ final class OpenSocketSweep {
             Known known = knownByFd.get(socket.fd());
             if (known != null && !sameConnection(known.endpoint, socket)) {
                 known = null; // the descriptor was reused by a socket the hooks did not see
+            }
+            if (known == null) {
+                unseen++;
             }
             Rule rule = known != null ? decide(known.endpoint) : decide(socket, listeningPorts);
             if (!counted(rule)) {
@@ -131,6 +135,19 @@ final class OpenSocketSweep {
                         + (known == null ? " (seen in /proc)" : ""));
             }
         }
+        if (unseen > 0 && hasHostRules()) {
+            result.limitation = unseen + " connection(s) were opened before the agent was loaded: the host name they"
+                    + " dialled is unknown, so rules with host criteria could not match them (cidr and port do)";
+        }
+    }
+
+    private boolean hasHostRules() {
+        for (Rule rule : policy.rules()) {
+            if (!rule.hosts().isEmpty()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Without /proc or native access: only what the hooks reported, through the applier. */
