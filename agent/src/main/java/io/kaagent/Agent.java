@@ -38,6 +38,8 @@ public final class Agent {
     private static final long DEFAULT_RELOAD_MILLIS = 2000;
     /** How long the native layer may wait after start before it loads, unless something needs it sooner. */
     private static final long NATIVE_DELAY_MILLIS = 1000;
+    /** How often the init thread, its work done, drops the state of sockets the garbage collector took. */
+    private static final long HOUSEKEEPING_MILLIS = 5000;
     private static final String NOTHING_APPLIES = "neither native setsockopt nor the JDK fallback is available in "
             + "this JVM; the agent applies nothing (its log on the JVM's stderr has the reasons)";
     private static volatile KeepAliveRuntime running;
@@ -274,6 +276,14 @@ public final class Agent {
                 Policy policy = runtime.policy();
                 AgentLog.info("ka-agent " + version() + (attached ? " attached" : " started") + ": policy "
                         + policy.source() + ", " + policy.rules().size() + " rules, " + applier.mode() + " mode");
+                while (true) {
+                    try {
+                        Thread.sleep(HOUSEKEEPING_MILLIS);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    runtime.dropCollectedSockets();
+                }
             }
         }, "ka-agent-init");
         thread.setDaemon(true);

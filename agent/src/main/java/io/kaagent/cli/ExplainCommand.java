@@ -51,7 +51,11 @@ final class ExplainCommand {
     }
 
     private static void explain(Policy policy, Direction direction, ConnectionTarget target, PrintStream out) {
-        Rule rule = policy.match(direction, target.host, target.address, target.port);
+        // An accepted socket has no dialled name: the agent matches host globs against the client's address as
+        // Java prints it (runtime.Endpoint.inbound), fd00:0:0:0:0:0:0:1 for fd00::1. explain must match the same text.
+        String host = direction == Direction.INBOUND && target.address != null ? target.address.getHostAddress()
+                : target.host;
+        Rule rule = policy.match(direction, host, target.address, target.port);
         if (target.isName()) {
             out.println("note: " + target.host + " is a name, not an address, and explain makes no DNS lookups: "
                     + "rules with a cidr criterion cannot match it here");

@@ -2,7 +2,6 @@ package io.kaagent.runtime;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketAddress;
 import java.nio.channels.AsynchronousSocketChannel;
@@ -40,13 +39,12 @@ final class Endpoint {
 
     static Endpoint inbound(Object socket) throws Exception {
         SocketAddress remote = remoteOf(socket);
-        SocketAddress local = localOf(socket);
-        if (!(remote instanceof InetSocketAddress) || !(local instanceof InetSocketAddress)) {
+        int localPort = localPortOf(socket);
+        if (!(remote instanceof InetSocketAddress) || localPort <= 0) {
             return null;
         }
         InetAddress client = ((InetSocketAddress) remote).getAddress();
-        return new Endpoint(Direction.INBOUND, client == null ? null : client.getHostAddress(), client,
-                ((InetSocketAddress) local).getPort());
+        return new Endpoint(Direction.INBOUND, client == null ? null : client.getHostAddress(), client, localPort);
     }
 
     private static SocketAddress remoteOf(Object socket) throws Exception {
@@ -62,17 +60,19 @@ final class Endpoint {
         return null;
     }
 
-    private static SocketAddress localOf(Object socket) throws Exception {
+    /**
+     * The local port, -1 when unknown. Socket.getLocalPort() is a field read, where getLocalSocketAddress() asks
+     * the kernel (getsockname) on every accept; a channel keeps its local address anyway.
+     */
+    private static int localPortOf(Object socket) throws Exception {
         if (socket instanceof Socket) {
-            return ((Socket) socket).getLocalSocketAddress();
+            return ((Socket) socket).getLocalPort();
         }
         if (socket instanceof NetworkChannel) {
-            return ((NetworkChannel) socket).getLocalAddress();
+            SocketAddress local = ((NetworkChannel) socket).getLocalAddress();
+            return local instanceof InetSocketAddress ? ((InetSocketAddress) local).getPort() : -1;
         }
-        if (socket instanceof ServerSocket) {
-            return ((ServerSocket) socket).getLocalSocketAddress();
-        }
-        return null;
+        return -1;
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.kaagent.runtime;
 import java.net.Socket;
 import java.net.SocketOption;
 import java.nio.channels.Channel;
+import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,7 +36,6 @@ public final class KeepAliveRuntime {
     private final CountDownLatch nativeWanted = new CountDownLatch(1);
     private final Queue<Pending> pending = new ConcurrentLinkedQueue<Pending>();
     private final TrackedSockets tracked = new TrackedSockets();
-    private final KnownSockets known = new KnownSockets();
     /** Sockets the open-socket sweep set by descriptor (the hooks never saw them), for enforce: fd → inode, rule. */
     private final Map<Integer, SweptFd> sweptFds = new ConcurrentHashMap<Integer, SweptFd>();
     private final Object sweepLock = new Object();
@@ -68,12 +68,10 @@ public final class KeepAliveRuntime {
     private static final class Pending {
         final Object socket;
         final TrackedSockets.Entry entry;
-        final Endpoint endpoint;
 
-        Pending(Object socket, TrackedSockets.Entry entry, Endpoint endpoint) {
+        Pending(Object socket, TrackedSockets.Entry entry) {
             this.socket = socket;
             this.entry = entry;
-            this.endpoint = endpoint;
         }
     }
 
@@ -124,12 +122,13 @@ public final class KeepAliveRuntime {
                 return true;
             }
             // enforce: false and our values not applied yet: apply them now, so the application's call comes after.
-            awaitApplier();
-            OptionApplier current = applier;
-            if (current != null && !entry.applied) {
-                apply(current, socket, entry, null);
+            if (!entry.applied) {
+                awaitApplier();
+                OptionApplier current = applier;
+                if (current != null) {
+                    apply(current, socket, entry);
+                }
             }
-            tracked.remove(socket);
             return false;
         } catch (Throwable t) {
             hookFailed(t);
@@ -141,7 +140,6 @@ public final class KeepAliveRuntime {
         if (endpoint == null) {
             return;
         }
-        known.put(socket, endpoint);
         Rule rule = policy.match(endpoint.direction, endpoint.host, endpoint.remote, endpoint.port);
         if (rule == null) {
             if (AgentLog.isDebug()) {
@@ -156,17 +154,17 @@ public final class KeepAliveRuntime {
             }
             return;
         }
-        TrackedSockets.Entry entry = new TrackedSockets.Entry(rule);
+        TrackedSockets.Entry entry = new TrackedSockets.Entry(rule, endpoint);
         OptionApplier current = applier;
         if (current == null) {
             current = whileStarting(rule.settings());
         }
         if (current != null) {
-            apply(current, socket, entry, endpoint);
+            apply(current, socket, entry);
             return;
         }
         tracked.put(socket, entry);
-        pending.add(new Pending(socket, entry, endpoint));
+        pending.add(new Pending(socket, entry));
         if (applier != null) {
             drainPending(); // the init thread finished between our two reads
         }
@@ -186,7 +184,7 @@ public final class KeepAliveRuntime {
     }
 
     /** @return null when applied, else what went wrong (counted and logged once here) */
-    private Throwable apply(OptionApplier current, Object socket, TrackedSockets.Entry entry, Endpoint endpoint) {
+    private Throwable apply(OptionApplier current, Object socket, TrackedSockets.Entry entry) {
         Rule rule = entry.rule;
         KeepAliveSettings settings = rule.settings();
         applying.set(Boolean.TRUE);
@@ -195,10 +193,9 @@ public final class KeepAliveRuntime {
             entry.applied = true;
             counters(rule).applied.incrementAndGet();
             socketsApplied.incrementAndGet();
-            if (settings.enforce()) {
-                tracked.put(socket, entry);
-            }
+            tracked.put(socket, entry);
             if (AgentLog.isDebug()) {
+                Endpoint endpoint = entry.endpoint;
                 AgentLog.debug((endpoint == null ? "socket" : endpoint.toString()) + ": rule \"" + rule.name()
                         + "\" applied " + settings + " (" + current.mode() + ")");
             }
@@ -258,10 +255,7 @@ public final class KeepAliveRuntime {
         Pending next;
         while ((next = pending.poll()) != null) {
             if (isOpen(next.socket) && !next.entry.applied) {
-                apply(current, next.socket, next.entry, next.endpoint);
-            }
-            if (!next.entry.rule.settings().enforce()) {
-                tracked.remove(next.socket);
+                apply(current, next.socket, next.entry);
             }
         }
     }
@@ -373,36 +367,35 @@ public final class KeepAliveRuntime {
         return applier;
     }
 
-    KnownSockets knownSockets() {
-        return known;
+    /** The sockets a rule was applied to, with what their hook saw. */
+    List<Map.Entry<Object, TrackedSockets.Entry>> trackedSockets() {
+        return tracked.snapshot();
     }
 
-    /** A reported socket whose new rule sets nothing (no rule, keepalive: off): its old rule is no longer enforced. */
+    /** A reported socket whose new rule sets nothing (no rule, keepalive: off): its old rule no longer holds. */
     void untrack(Object socket) {
         tracked.remove(socket);
     }
 
-    /** A reported socket got the new rule's values by descriptor: enforce the new rule from now on. */
-    void retrack(Object socket, Rule rule) {
-        if (rule.settings().enforce()) {
-            TrackedSockets.Entry entry = new TrackedSockets.Entry(rule);
-            entry.applied = true;
-            tracked.put(socket, entry);
-        } else {
-            tracked.remove(socket);
-        }
+    /** A reported socket got the new rule's values by descriptor: that rule holds from now on. */
+    void retrack(Object socket, Rule rule, Endpoint endpoint) {
+        TrackedSockets.Entry entry = new TrackedSockets.Entry(rule, endpoint);
+        entry.applied = true;
+        tracked.put(socket, entry);
     }
 
     /** Applies through the applier (fallback mode, no /proc); null when it worked, else the reason. */
-    String applyKnown(OptionApplier current, Object socket, Rule rule) {
-        Throwable failure = apply(current, socket, new TrackedSockets.Entry(rule), null);
-        if (failure != null) {
-            return failure.toString();
-        }
-        if (!rule.settings().enforce()) {
-            tracked.remove(socket);
-        }
-        return null;
+    String applyKnown(OptionApplier current, Object socket, Rule rule, Endpoint endpoint) {
+        Throwable failure = apply(current, socket, new TrackedSockets.Entry(rule, endpoint));
+        return failure == null ? null : failure.toString();
+    }
+
+    /**
+     * Drops the entries of sockets the garbage collector has taken. A WeakHashMap does that whenever it is used;
+     * this is for an application gone quiet after closing many connections (the init thread calls it every few s).
+     */
+    public void dropCollectedSockets() {
+        tracked.size();
     }
 
     /** A socket the sweep set by descriptor: counted like one the hooks applied. */
@@ -440,7 +433,7 @@ public final class KeepAliveRuntime {
         if (!io.kaagent.nativeio.ProcSockets.stillRefersTo("self", fd, swept.inode)) {
             return null;
         }
-        TrackedSockets.Entry entry = new TrackedSockets.Entry(swept.rule);
+        TrackedSockets.Entry entry = new TrackedSockets.Entry(swept.rule, null);
         entry.applied = true;
         tracked.put(socket, entry);
         return entry;

@@ -67,12 +67,12 @@ final class OpenSocketSweep {
 
     private void sweepProc(NativeApplier applier) throws Exception {
         Map<Integer, Known> knownByFd = new HashMap<Integer, Known>();
-        for (Map.Entry<Object, Endpoint> entry : runtime.knownSockets().snapshot()) {
+        for (Map.Entry<Object, TrackedSockets.Entry> entry : runtime.trackedSockets()) {
             if (isOpen(entry.getKey())) {
                 try {
                     int fd = applier.fds().fdOf(entry.getKey());
                     if (fd >= 0) {
-                        knownByFd.put(fd, new Known(entry.getKey(), entry.getValue()));
+                        knownByFd.put(fd, new Known(entry.getKey(), entry.getValue().endpoint));
                     }
                 } catch (Throwable closedMeanwhile) {
                     // decided from /proc below, like a socket the hooks never saw
@@ -93,13 +93,14 @@ final class OpenSocketSweep {
                 continue;
             }
             Known known = knownByFd.get(socket.fd());
-            if (known != null && !sameConnection(known.endpoint, socket)) {
+            if (known != null && known.endpoint != null && !sameConnection(known.endpoint, socket)) {
                 known = null; // the descriptor was reused by a socket the hooks did not see
             }
-            if (known == null) {
-                unseen++;
+            boolean hookSawIt = known != null && known.endpoint != null;
+            if (!hookSawIt) {
+                unseen++; // decided from /proc: by address, the dialled name is unknown
             }
-            Rule rule = known != null ? decide(known.endpoint) : decide(socket, listeningPorts);
+            Rule rule = hookSawIt ? decide(known.endpoint) : decide(socket, listeningPorts);
             if (!counted(rule)) {
                 if (known != null) {
                     runtime.untrack(known.socket);
@@ -126,7 +127,7 @@ final class OpenSocketSweep {
             result.updated++;
             runtime.recordApplied(rule);
             if (known != null) {
-                runtime.retrack(known.socket, rule);
+                runtime.retrack(known.socket, rule, known.endpoint);
             } else {
                 runtime.rememberSweptFd(socket.fd(), socket.inode(), rule);
             }
@@ -153,22 +154,24 @@ final class OpenSocketSweep {
     /** Without /proc or native access: only what the hooks reported, through the applier. */
     private void sweepKnown(OptionApplier applier) {
         result.limitation = applier == null ? "no way to set socket options in this JVM"
-                : "sockets opened before the agent started cannot be reached in " + applier.mode() + " mode"
+                : "only connections a rule was applied to can be reached in " + applier.mode() + " mode"
+                        + " (not those opened before the agent started, nor those no rule matched)"
                         + (ProcSockets.isSupported() ? "" : " without /proc");
         if (applier == null) {
             return;
         }
-        for (Map.Entry<Object, Endpoint> entry : runtime.knownSockets().snapshot()) {
+        for (Map.Entry<Object, TrackedSockets.Entry> entry : runtime.trackedSockets()) {
             Object socket = entry.getKey();
-            if (!isOpen(socket)) {
+            Endpoint endpoint = entry.getValue().endpoint;
+            if (!isOpen(socket) || endpoint == null) {
                 continue;
             }
-            Rule rule = decide(entry.getValue());
+            Rule rule = decide(endpoint);
             if (!counted(rule)) {
                 runtime.untrack(socket);
                 continue;
             }
-            String failure = runtime.applyKnown(applier, socket, rule);
+            String failure = runtime.applyKnown(applier, socket, rule, endpoint);
             if (failure == null) {
                 result.updated++;
             } else {

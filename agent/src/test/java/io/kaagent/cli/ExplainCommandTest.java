@@ -1,8 +1,10 @@
 package io.kaagent.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
@@ -11,6 +13,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -148,6 +151,25 @@ class ExplainCommandTest {
         assertEquals(new CliRun(1, "", usage), explain("a:1", "b:2"));
         assertEquals(new CliRun(1, "", "ka-agent: explain: unknown option --sideways\n" + Usage.TEXT),
                 explain("a:1", "--sideways"));
+    }
+
+    /**
+     * An accepted socket has no dialled name: the agent matches host globs against the client's address as Java
+     * prints it (fd00:0:0:0:0:0:0:1). explain --inbound must match the same text, not the one typed.
+     */
+    @Test
+    void inboundHostGlobsSeeTheClientAddressAsTheAgentDoes(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("v6.yml");
+        Files.writeString(file, """
+                version: 1
+                rules:
+                  - {name: typed-form, host: ["fd00::*"], direction: both}
+                  - {name: java-form, host: ["fd00:0:0:0:*"], direction: both}
+                """);
+        String inbound = CliRun.of("explain", file.toString(), "[fd00::1]:443", "--inbound").out();
+        String outbound = CliRun.of("explain", file.toString(), "[fd00::1]:443").out();
+        assertTrue(inbound.startsWith("rule \"java-form\" (#2) matches inbound"), inbound);
+        assertTrue(outbound.startsWith("rule \"typed-form\" (#1) matches outbound"), outbound);
     }
 
     @Test

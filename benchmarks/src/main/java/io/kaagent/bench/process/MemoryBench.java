@@ -60,7 +60,7 @@ public final class MemoryBench {
             }
         }
         System.out.println();
-        System.out.println("### At rest (1.5 s after start, after full GCs)");
+        System.out.println("### At rest (3 s after start, after full GCs)");
         Table rest = new Table("JDK", "mode", "RSS MiB", "heap used KiB", "metaspace KiB", "classes", "threads",
                 "fds");
         Map<String, double[]> baseline = new LinkedHashMap<>();
