@@ -276,6 +276,7 @@ public final class Agent {
                 Policy policy = runtime.policy();
                 AgentLog.info("ka-agent " + version() + (attached ? " attached" : " started") + ": policy "
                         + policy.source() + ", " + policy.rules().size() + " rules, " + applier.mode() + " mode");
+                Thread.currentThread().setName("ka-agent-housekeeping");
                 while (true) {
                     try {
                         Thread.sleep(HOUSEKEEPING_MILLIS);

@@ -1,6 +1,8 @@
 package io.kaagent.runtime;
 
-import java.lang.reflect.Method;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.net.Socket;
 import java.net.SocketOption;
 import java.net.StandardSocketOptions;
@@ -18,8 +20,8 @@ final class JdkFallbackApplier implements OptionApplier {
     private final SocketOption<Object> keepIdle;
     private final SocketOption<Object> keepInterval;
     private final SocketOption<Object> keepCount;
-    private final Method socketSetOption; // Socket.setOption (9+) or jdk.net.Sockets.setOption (8)
-    private final boolean staticSetter;
+    /** (Socket, SocketOption, Object)void: Socket.setOption on 9+, jdk.net.Sockets.setOption on 8. */
+    private final MethodHandle socketSetOption;
 
     @SuppressWarnings("unchecked")
     private JdkFallbackApplier() throws Exception {
@@ -27,18 +29,18 @@ final class JdkFallbackApplier implements OptionApplier {
         keepIdle = (SocketOption<Object>) extended.getField("TCP_KEEPIDLE").get(null);
         keepInterval = (SocketOption<Object>) extended.getField("TCP_KEEPINTERVAL").get(null);
         keepCount = (SocketOption<Object>) extended.getField("TCP_KEEPCOUNT").get(null);
-        Method setter;
-        boolean isStatic;
+        // A method handle called exactly: Method.invoke costs microseconds a call here on JDK 18+, and this serves
+        // every socket of the JVM's first second (KeepAliveRuntime).
+        MethodHandles.Lookup lookup = MethodHandles.publicLookup();
+        MethodType setter = MethodType.methodType(void.class, Socket.class, SocketOption.class, Object.class);
+        MethodHandle handle;
         try {
-            setter = Socket.class.getMethod("setOption", SocketOption.class, Object.class);
-            isStatic = false;
+            handle = lookup.findVirtual(Socket.class, "setOption",
+                    MethodType.methodType(Socket.class, SocketOption.class, Object.class)).asType(setter);
         } catch (NoSuchMethodException java8) {
-            setter = Class.forName("jdk.net.Sockets").getMethod("setOption", Socket.class, SocketOption.class,
-                    Object.class);
-            isStatic = true;
+            handle = lookup.findStatic(Class.forName("jdk.net.Sockets"), "setOption", setter);
         }
-        socketSetOption = setter;
-        staticSetter = isStatic;
+        socketSetOption = handle;
     }
 
     static JdkFallbackApplier load() {
@@ -66,10 +68,8 @@ final class JdkFallbackApplier implements OptionApplier {
     private void set(Object socket, SocketOption<Object> option, Object value) throws Throwable {
         if (socket instanceof NetworkChannel) {
             ((NetworkChannel) socket).setOption(option, value);
-        } else if (staticSetter) {
-            socketSetOption.invoke(null, socket, option, value);
         } else {
-            socketSetOption.invoke(socket, option, value);
+            socketSetOption.invokeExact((Socket) socket, (SocketOption) option, value);
         }
     }
 

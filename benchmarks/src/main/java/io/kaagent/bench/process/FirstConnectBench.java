@@ -7,8 +7,9 @@ import java.util.Map;
 
 /**
  * The first connection of a fresh JVM, with and without the agent (10 rules, the last matching loopback), at once
- * after main starts (the agent's native init may still be running: the socket waits in its queue) and after 1 s
- * (native ready: the first connection goes through the whole apply path, with every class it needs loaded lazily).
+ * after main starts (the native layer not loaded yet: the JDK's extended socket options set the options) and after
+ * 2.5 s (native ready, a second after start: the first connection goes through the native apply path, with every
+ * class it needs loaded lazily).
  * Interleaved; "added" is the median of per-round paired differences. {@code -Dbench.runs=N} (default 15).
  */
 public final class FirstConnectBench {
@@ -22,7 +23,7 @@ public final class FirstConnectBench {
         Map<String, List<String>> modes = new LinkedHashMap<>();
         modes.put("no agent", List.of());
         modes.put("agent, rule matches", List.of("-javaagent:" + env.agentJar + "=" + policy));
-        String[] delays = {"0", "1000"};
+        String[] delays = {"0", "2500"};
         String[] keys = {"bind_ms", "connect_ms", "accept_ms", "total_ms", "second_ms"};
         Map<String, Stats[]> stats = new LinkedHashMap<>();
         Map<String, Stats> initDone = new LinkedHashMap<>();

@@ -20,7 +20,7 @@ public final class ScaleChild {
     }
 
     public static void main(String[] args) throws Exception {
-        Thread.sleep(1000); // the agent's native init is done
+        Thread.sleep(2500); // the agent's native layer loads a second after start: done by then
         InetAddress loopback = InetAddress.getLoopbackAddress();
         List<Socket> open;
         long rssStart = MemoryProbe.rssKb();
