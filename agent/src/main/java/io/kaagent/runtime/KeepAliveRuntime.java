@@ -273,7 +273,8 @@ public final class KeepAliveRuntime {
         }
     }
 
-    private static boolean isOpen(Object socket) {
+    /** A socket or channel not closed yet (the sweep asks this too). */
+    static boolean isOpen(Object socket) {
         if (socket instanceof Socket) {
             return !((Socket) socket).isClosed();
         }

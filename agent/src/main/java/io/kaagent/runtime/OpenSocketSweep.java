@@ -2,8 +2,6 @@ package io.kaagent.runtime;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.channels.Channel;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,7 +66,7 @@ final class OpenSocketSweep {
     private void sweepProc(NativeApplier applier) throws Exception {
         Map<Integer, Known> knownByFd = new HashMap<Integer, Known>();
         for (Map.Entry<Object, TrackedSockets.Entry> entry : runtime.trackedSockets()) {
-            if (isOpen(entry.getKey())) {
+            if (KeepAliveRuntime.isOpen(entry.getKey())) {
                 try {
                     int fd = applier.fds().fdOf(entry.getKey());
                     if (fd >= 0) {
@@ -163,7 +161,7 @@ final class OpenSocketSweep {
         for (Map.Entry<Object, TrackedSockets.Entry> entry : runtime.trackedSockets()) {
             Object socket = entry.getKey();
             Endpoint endpoint = entry.getValue().endpoint;
-            if (!isOpen(socket) || endpoint == null) {
+            if (!KeepAliveRuntime.isOpen(socket) || endpoint == null) {
                 continue;
             }
             Rule rule = decide(endpoint);
@@ -225,12 +223,5 @@ final class OpenSocketSweep {
         }
         return endpoint.direction == Direction.INBOUND ? endpoint.port == socket.local().getPort()
                 : endpoint.port == remote.getPort();
-    }
-
-    private static boolean isOpen(Object socket) {
-        if (socket instanceof Socket) {
-            return !((Socket) socket).isClosed();
-        }
-        return !(socket instanceof Channel) || ((Channel) socket).isOpen();
     }
 }
