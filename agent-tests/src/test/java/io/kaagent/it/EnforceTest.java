@@ -3,6 +3,7 @@ package io.kaagent.it;
 import static io.kaagent.it.support.KernelAssertions.assertOptions;
 import static io.kaagent.it.support.KernelSocketOptions.applied;
 import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kaagent.it.support.AgentJmx;
@@ -51,6 +52,18 @@ class EnforceTest {
         assertAllConnections(dir, defaults, rule, APPLICATION);
     }
 
+    /**
+     * Connected once the native layer is up: the agent then finds a socket's state through its descriptor (the
+     * sockets above connect in the JVM's first second, when the JDK's options set them and state is by identity).
+     */
+    @Test
+    void enforcedOnSocketsConnectedAfterTheNativeLayerIsUp(@TempDir Path dir) throws Exception {
+        ChildJvm app = assertAllConnections(dir, "", "", POLICY, "2500");
+        long nativeLines = app.stderrLines().stream().filter(line -> line.contains("\" applied ")
+                && line.endsWith("(native)")).count();
+        assertEquals(3, nativeLines, "every connection set through the native layer\n" + app.describe());
+    }
+
     @Test
     void neutralisedCallsAreCounted(@TempDir Path dir) throws Exception {
         KernelSocketReader.assumeAvailable();
@@ -65,11 +78,12 @@ class EnforceTest {
         }
     }
 
-    private static void assertAllConnections(Path dir, String defaults, String rule, KernelSocketOptions expected)
-            throws Exception {
+    /** @return the application, closed */
+    private static ChildJvm assertAllConnections(Path dir, String defaults, String rule,
+            KernelSocketOptions expected, String... delay) throws Exception {
         KernelSocketReader.assumeAvailable();
         try (EchoServer peer = EchoServer.start();
-             ChildJvm app = driver(dir, peer, defaults, rule)) {
+             ChildJvm app = driver(dir, peer, defaults, rule, delay)) {
             int[] local = SampleOutput.ports(app.awaitStdout("READY", TestEnv.START_TIMEOUT));
             KernelSocketReader kernel = KernelSocketReader.of(app.pid());
             List<Executable> checks = new ArrayList<>();
@@ -79,16 +93,19 @@ class EnforceTest {
                         KINDS[n] + "\n" + app.describe()));
             }
             assertAll(checks);
+            return app;
         }
     }
 
-    private static ChildJvm driver(Path dir, EchoServer peer, String defaults, String rule) {
+    private static ChildJvm driver(Path dir, EchoServer peer, String defaults, String rule, String... delay) {
         Path policy = Policies.write(dir, """
                 version: 1
+                log: debug
                 defaults: {idle: 60s, intvl: 10s, cnt: 6%s}
                 rules:
                   - {name: db, port: %d, idle: 31s, intvl: 7s, cnt: 4%s}
                 """.formatted(defaults, peer.port(), rule));
-        return ChildJvm.builder().agent(policy).mainClass("DriverLikeClient").args("127.0.0.1", peer.port()).start();
+        return ChildJvm.builder().agent(policy).mainClass("DriverLikeClient").args("127.0.0.1", peer.port())
+                .args((Object[]) delay).start();
     }
 }

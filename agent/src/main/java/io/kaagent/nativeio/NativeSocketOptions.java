@@ -1,6 +1,10 @@
 package io.kaagent.nativeio;
 
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.kenai.jffi.MemoryIO;
 import jnr.ffi.LibraryLoader;
+import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 import jnr.ffi.byref.IntByReference;
 
@@ -10,14 +14,25 @@ import jnr.ffi.byref.IntByReference;
  * {@link #load()} on its background thread, never on an application's connect.
  */
 public final class NativeSocketOptions {
+    /** Distinct value sets {@link #prepare} keeps in native memory (a policy has a handful; reloads may add). */
+    public static final int VALUE_SLOTS = 256;
+    private static final int VALUE_SLOT_BYTES = 20;
+
     private final LibC libc;
     private final Runtime runtime;
     private final SocketConstants constants;
+    private final long valueSlots;
+    private final AtomicInteger nextSlot = new AtomicInteger();
 
     private NativeSocketOptions(LibC libc, SocketConstants constants) {
         this.libc = libc;
         this.runtime = Runtime.getRuntime(libc);
         this.constants = constants;
+        this.valueSlots = MemoryIO.getInstance().allocateMemory((long) VALUE_SLOTS * VALUE_SLOT_BYTES, true);
+        if (valueSlots == 0) {
+            throw new UnsupportedOperationException("could not allocate " + VALUE_SLOTS * VALUE_SLOT_BYTES
+                    + " bytes of native memory");
+        }
     }
 
     /** @throws UnsupportedOperationException naming the reason when native access is impossible here */
@@ -50,38 +65,92 @@ public final class NativeSocketOptions {
 
     /** A call on an invalid fd must fail with EBADF: proves the binding and errno reach us. */
     private void probe() {
-        IntByReference value = new IntByReference(1);
-        int rc = libc.setsockopt(-1, constants.solSocket, constants.soKeepAlive, value, 4);
+        int rc = libc.setsockopt(-1, constants.solSocket, constants.soKeepAlive, new IntByReference(1), 4);
         if (rc != -1) {
             throw new UnsupportedOperationException("setsockopt(-1) unexpectedly returned " + rc);
         }
     }
 
+    /**
+     * The values one rule sets, written once into native memory: setsockopt reads them in place, so a call
+     * marshals nothing and allocates nothing (an IntByReference per call was a tenth of the connect hook's time).
+     * Never written again after {@link #prepare}, so any number of threads may pass them at once.
+     */
+    public static final class KeepAliveValues {
+        final Pointer idle;
+        final Pointer interval;
+        final Pointer count;
+        final Pointer userTimeout;
+        final Pointer on;
+
+        private KeepAliveValues(Runtime runtime, long address) {
+            this.idle = Pointer.wrap(runtime, address, 4);
+            this.interval = Pointer.wrap(runtime, address + 4, 4);
+            this.count = Pointer.wrap(runtime, address + 8, 4);
+            this.userTimeout = Pointer.wrap(runtime, address + 12, 4);
+            this.on = Pointer.wrap(runtime, address + 16, 4);
+        }
+    }
+
+    /**
+     * Native memory holding these values, for {@link #apply}; null once {@link #VALUE_SLOTS} sets were prepared.
+     * The slots are allocated once and never freed: another thread may be passing a slot's address to the kernel
+     * at any moment, and a policy has a handful of distinct value sets (jnr's own allocator would free them, but
+     * it logs a warning through java.util.logging when it starts its finalizer in our class loader).
+     */
+    public KeepAliveValues prepare(int idleSeconds, int intervalSeconds, int count, int userTimeoutMillis) {
+        int slot = nextSlot.getAndIncrement();
+        if (slot >= VALUE_SLOTS) {
+            nextSlot.set(VALUE_SLOTS);
+            return null;
+        }
+        long address = valueSlots + (long) slot * VALUE_SLOT_BYTES;
+        Pointer block = Pointer.wrap(runtime, address, VALUE_SLOT_BYTES);
+        block.putInt(0, idleSeconds);
+        block.putInt(4, intervalSeconds);
+        block.putInt(8, count);
+        block.putInt(12, userTimeoutMillis);
+        block.putInt(16, 1);
+        return new KeepAliveValues(runtime, address);
+    }
+
+    /** Where {@link #prepare} ran out of slots: the same calls, each value marshalled per call. */
+    public void applyUnprepared(int fd, int idleSeconds, int intervalSeconds, int count, int userTimeoutMillis,
+            boolean setUserTimeout) throws NativeSocketException {
+        requireFd(fd);
+        set(fd, constants.ipprotoTcp, constants.keepIdle, new IntByReference(idleSeconds), "TCP_KEEPIDLE");
+        set(fd, constants.ipprotoTcp, constants.keepInterval, new IntByReference(intervalSeconds), "TCP_KEEPINTVL");
+        set(fd, constants.ipprotoTcp, constants.keepCount, new IntByReference(count), "TCP_KEEPCNT");
+        if (setUserTimeout && constants.hasUserTimeout()) {
+            set(fd, constants.ipprotoTcp, constants.userTimeout, new IntByReference(userTimeoutMillis),
+                    "TCP_USER_TIMEOUT");
+        }
+        set(fd, constants.solSocket, constants.soKeepAlive, new IntByReference(1), "SO_KEEPALIVE");
+    }
+
+    private static void requireFd(int fd) throws NativeSocketException {
+        if (fd < 0) {
+            throw new NativeSocketException("setsockopt", 9, "socket has no file descriptor");
+        }
+    }
+
+    /**
+     * The timers first, then SO_KEEPALIVE, so the kernel never runs a keepalive timer with the old values.
+     * TCP_USER_TIMEOUT only when asked (and where the OS has it).
+     */
+    public void apply(int fd, KeepAliveValues values, boolean setUserTimeout) throws NativeSocketException {
+        requireFd(fd);
+        set(fd, constants.ipprotoTcp, constants.keepIdle, values.idle, "TCP_KEEPIDLE");
+        set(fd, constants.ipprotoTcp, constants.keepInterval, values.interval, "TCP_KEEPINTVL");
+        set(fd, constants.ipprotoTcp, constants.keepCount, values.count, "TCP_KEEPCNT");
+        if (setUserTimeout && constants.hasUserTimeout()) {
+            set(fd, constants.ipprotoTcp, constants.userTimeout, values.userTimeout, "TCP_USER_TIMEOUT");
+        }
+        set(fd, constants.solSocket, constants.soKeepAlive, values.on, "SO_KEEPALIVE");
+    }
+
     public SocketConstants constants() {
         return constants;
-    }
-
-    public void setKeepAlive(int fd, boolean on) throws NativeSocketException {
-        set(fd, constants.solSocket, constants.soKeepAlive, on ? 1 : 0, "SO_KEEPALIVE");
-    }
-
-    public void setTcpKeepIdle(int fd, int seconds) throws NativeSocketException {
-        set(fd, constants.ipprotoTcp, constants.keepIdle, seconds, "TCP_KEEPIDLE");
-    }
-
-    public void setTcpKeepInterval(int fd, int seconds) throws NativeSocketException {
-        set(fd, constants.ipprotoTcp, constants.keepInterval, seconds, "TCP_KEEPINTVL");
-    }
-
-    public void setTcpKeepCount(int fd, int probes) throws NativeSocketException {
-        set(fd, constants.ipprotoTcp, constants.keepCount, probes, "TCP_KEEPCNT");
-    }
-
-    public void setTcpUserTimeout(int fd, int millis) throws NativeSocketException {
-        if (!constants.hasUserTimeout()) {
-            throw new NativeSocketException("setsockopt(TCP_USER_TIMEOUT)", 0, "not supported on " + constants.os);
-        }
-        set(fd, constants.ipprotoTcp, constants.userTimeout, millis, "TCP_USER_TIMEOUT");
     }
 
     public boolean getKeepAlive(int fd) throws NativeSocketException {
@@ -106,11 +175,15 @@ public final class NativeSocketOptions {
                 : -1;
     }
 
-    private void set(int fd, int level, int option, int value, String name) throws NativeSocketException {
-        if (fd < 0) {
-            throw new NativeSocketException("setsockopt(" + name + ")", 9, "socket has no file descriptor");
+    private void set(int fd, int level, int option, Pointer value, String name) throws NativeSocketException {
+        if (libc.setsockopt(fd, level, option, value, 4) != 0) {
+            throw failure("setsockopt(" + name + ")");
         }
-        if (libc.setsockopt(fd, level, option, new IntByReference(value), 4) != 0) {
+    }
+
+    private void set(int fd, int level, int option, IntByReference value, String name)
+            throws NativeSocketException {
+        if (libc.setsockopt(fd, level, option, value, 4) != 0) {
             throw failure("setsockopt(" + name + ")");
         }
     }

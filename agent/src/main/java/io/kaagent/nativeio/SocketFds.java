@@ -3,9 +3,11 @@ package io.kaagent.nativeio;
 import java.io.FileDescriptor;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.net.Socket;
+import java.net.SocketImpl;
 
 /**
  * The raw file descriptor behind a JDK socket or channel. Needs java.net, java.io and sun.nio.ch opened to the agent
@@ -25,7 +27,7 @@ public final class SocketFds {
         Method getImpl = Socket.class.getDeclaredMethod("getImpl");
         getImpl.setAccessible(true);
         socketImpl = lookup.unreflect(getImpl);
-        Method getFileDescriptor = java.net.SocketImpl.class.getDeclaredMethod("getFileDescriptor");
+        Method getFileDescriptor = SocketImpl.class.getDeclaredMethod("getFileDescriptor");
         getFileDescriptor.setAccessible(true);
         implDescriptor = lookup.unreflect(getFileDescriptor);
         Field fd = FileDescriptor.class.getDeclaredField("fd");
@@ -34,14 +36,14 @@ public final class SocketFds {
         selectableChannel = Class.forName("sun.nio.ch.SelChImpl");
         Method getFdVal = selectableChannel.getDeclaredMethod("getFDVal");
         getFdVal.setAccessible(true);
-        channelFd = lookup.unreflect(getFdVal);
+        channelFd = lookup.unreflect(getFdVal).asType(MethodType.methodType(int.class, Object.class));
         Class<?> async;
         MethodHandle asyncFd;
         try {
             async = Class.forName("sun.nio.ch.AsynchronousSocketChannelImpl");
             Field field = async.getDeclaredField("fd");
             field.setAccessible(true);
-            asyncFd = lookup.unreflectGetter(field);
+            asyncFd = lookup.unreflectGetter(field).asType(MethodType.methodType(FileDescriptor.class, Object.class));
         } catch (ClassNotFoundException absent) {
             async = null;
             asyncFd = null;
@@ -60,18 +62,18 @@ public final class SocketFds {
 
     /** The fd, or -1 when the socket has none (closed, or not yet created). */
     public int fdOf(Object socketOrChannel) throws Throwable {
+        // invokeExact on handles typed at load time: a plain invoke adapts the type on every call (asType).
         if (socketOrChannel instanceof Socket) {
-            Object impl = socketImpl.invoke((Socket) socketOrChannel);
-            FileDescriptor descriptor = impl == null ? null
-                    : (FileDescriptor) implDescriptor.invoke((java.net.SocketImpl) impl);
-            return descriptor == null ? -1 : (int) descriptorValue.invoke(descriptor);
+            SocketImpl impl = (SocketImpl) socketImpl.invokeExact((Socket) socketOrChannel);
+            FileDescriptor descriptor = impl == null ? null : (FileDescriptor) implDescriptor.invokeExact(impl);
+            return descriptor == null ? -1 : (int) descriptorValue.invokeExact(descriptor);
         }
         if (selectableChannel.isInstance(socketOrChannel)) {
-            return (int) channelFd.invoke(socketOrChannel);
+            return (int) channelFd.invokeExact(socketOrChannel);
         }
         if (asyncChannel != null && asyncChannel.isInstance(socketOrChannel)) {
-            FileDescriptor descriptor = (FileDescriptor) asyncDescriptor.invoke(socketOrChannel);
-            return descriptor == null ? -1 : (int) descriptorValue.invoke(descriptor);
+            FileDescriptor descriptor = (FileDescriptor) asyncDescriptor.invokeExact(socketOrChannel);
+            return descriptor == null ? -1 : (int) descriptorValue.invokeExact(descriptor);
         }
         throw new IllegalArgumentException("not a socket: " + socketOrChannel.getClass().getName());
     }

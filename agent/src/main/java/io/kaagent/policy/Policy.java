@@ -24,6 +24,8 @@ public final class Policy {
     private final KeepAliveSettings defaults;
     private final List<Rule> rules;
     private final RuleIndex index;
+    private final boolean outboundHostRules;
+    private final boolean inboundHostRules;
 
     /**
      * @param source           where the policy came from: a file path or {@code embedded default}
@@ -50,6 +52,16 @@ public final class Policy {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
         this.index = new RuleIndex(this.rules);
+        boolean outbound = false;
+        boolean inbound = false;
+        for (Rule rule : this.rules) {
+            if (!rule.hosts().isEmpty()) {
+                outbound |= rule.directions().contains(Direction.OUTBOUND);
+                inbound |= rule.directions().contains(Direction.INBOUND);
+            }
+        }
+        this.outboundHostRules = outbound;
+        this.inboundHostRules = inbound;
     }
 
     private static List<Rule> resolveAll(PartialSettings defaults, List<Rule> rules) throws InvalidValueException {
@@ -89,6 +101,14 @@ public final class Policy {
      */
     public Rule match(Direction direction, String host, InetAddress remote, int port) {
         return index.match(direction, host, remote, port);
+    }
+
+    /**
+     * Whether any rule for this direction names hosts. Where none does, {@link #match} gives the same answer for
+     * every host, null included: an accept hook then spares itself turning the client's address into text.
+     */
+    public boolean matchesHosts(Direction direction) {
+        return direction == Direction.INBOUND ? inboundHostRules : outboundHostRules;
     }
 
     public List<Rule> rules() {

@@ -16,7 +16,8 @@ import io.kaagent.policy.Direction;
  */
 final class Endpoint {
     final Direction direction;
-    final String host;          // the name the application dialled (outbound), the client's IP text (inbound)
+    /** The name the application dialled (outbound); the client's IP text (inbound), made when first asked for. */
+    private String host;
     final InetAddress remote;
     final int port;             // remote port (outbound), local listening port (inbound)
 
@@ -44,7 +45,17 @@ final class Endpoint {
             return null;
         }
         InetAddress client = ((InetSocketAddress) remote).getAddress();
-        return new Endpoint(Direction.INBOUND, client == null ? null : client.getHostAddress(), client, localPort);
+        return new Endpoint(Direction.INBOUND, null, client, localPort);
+    }
+
+    /** Outbound: what the application dialled; inbound: the client's address as text (no DNS either way). */
+    String host() {
+        String text = host;
+        if (text == null && direction == Direction.INBOUND && remote != null) {
+            text = remote.getHostAddress(); // a benign race: every thread computes the same text
+            host = text;
+        }
+        return text;
     }
 
     private static SocketAddress remoteOf(Object socket) throws Exception {
@@ -78,7 +89,8 @@ final class Endpoint {
     @Override
     public String toString() {
         String address = remote == null ? "?" : remote.getHostAddress();
-        String shownHost = host == null || host.equals(address) ? address : host + "/" + address;
+        String dialled = host();
+        String shownHost = dialled == null || dialled.equals(address) ? address : dialled + "/" + address;
         return direction.name().toLowerCase(java.util.Locale.ROOT) + " " + shownHost
                 + (direction == Direction.INBOUND ? " -> local port " : ":") + port;
     }

@@ -53,11 +53,12 @@ final class JdkFallbackApplier implements OptionApplier {
     }
 
     @Override
-    public void apply(Object socket, KeepAliveSettings settings) throws Throwable {
+    public int apply(Object socket, KeepAliveSettings settings) throws Throwable {
         set(socket, keepIdle, settings.idleSeconds());
         set(socket, keepInterval, settings.intervalSeconds());
         set(socket, keepCount, settings.count());
         set(socket, asObjectOption(StandardSocketOptions.SO_KEEPALIVE), Boolean.TRUE);
+        return -1;
     }
 
     @SuppressWarnings("unchecked")

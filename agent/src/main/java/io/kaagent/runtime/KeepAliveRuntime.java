@@ -28,6 +28,7 @@ public final class KeepAliveRuntime {
     private static final long NATIVE_WAIT_MILLIS = 2000;
 
     private volatile Policy policy;
+    private volatile LastDecision lastDecision;
     private volatile OptionApplier applier;
     /** The JDK's extended socket options, used until {@link #applier} is set; null where this JDK has none. */
     private volatile OptionApplier startupApplier;
@@ -140,14 +141,20 @@ public final class KeepAliveRuntime {
         if (endpoint == null) {
             return;
         }
-        Rule rule = policy.match(endpoint.direction, endpoint.host, endpoint.remote, endpoint.port);
+        Policy inForce = policy;
+        String host = inForce.matchesHosts(endpoint.direction) ? endpoint.host() : null;
+        LastDecision last = LastDecision.decide(lastDecision, inForce, endpoint.direction, host, endpoint.remote,
+                endpoint.port);
+        lastDecision = last;
+        Rule rule = last.rule;
         if (rule == null) {
             if (AgentLog.isDebug()) {
                 AgentLog.debug(endpoint + ": no rule matched, left untouched");
             }
             return;
         }
-        counters(rule).matched.incrementAndGet();
+        RuleCounters ruleCounters = counters(rule);
+        ruleCounters.matched.incrementAndGet();
         if (rule.keepaliveOff()) {
             if (AgentLog.isDebug()) {
                 AgentLog.debug(endpoint + ": rule \"" + rule.name() + "\" keepalive: off, left untouched");
@@ -160,10 +167,10 @@ public final class KeepAliveRuntime {
             current = whileStarting(rule.settings());
         }
         if (current != null) {
-            apply(current, socket, entry);
+            apply(current, socket, entry, ruleCounters);
             return;
         }
-        tracked.put(socket, entry);
+        tracked.put(socket, -1, entry);
         pending.add(new Pending(socket, entry));
         if (applier != null) {
             drainPending(); // the init thread finished between our two reads
@@ -185,15 +192,25 @@ public final class KeepAliveRuntime {
 
     /** @return null when applied, else what went wrong (counted and logged once here) */
     private Throwable apply(OptionApplier current, Object socket, TrackedSockets.Entry entry) {
+        return apply(current, socket, entry, counters(entry.rule));
+    }
+
+    private Throwable apply(OptionApplier current, Object socket, TrackedSockets.Entry entry,
+            RuleCounters ruleCounters) {
         Rule rule = entry.rule;
         KeepAliveSettings settings = rule.settings();
-        applying.set(Boolean.TRUE);
+        // Only the JDK's applier goes through setOption, whose hook must not take the agent's calls for the
+        // application's; the native one needs no mark (a ThreadLocal set and remove on every socket).
+        boolean throughSetOption = !(current instanceof NativeApplier);
+        if (throughSetOption) {
+            applying.set(Boolean.TRUE);
+        }
         try {
-            current.apply(socket, settings);
+            int fd = current.apply(socket, settings);
             entry.applied = true;
-            counters(rule).applied.incrementAndGet();
+            ruleCounters.applied.incrementAndGet();
             socketsApplied.incrementAndGet();
-            tracked.put(socket, entry);
+            tracked.put(socket, fd, entry);
             if (AgentLog.isDebug()) {
                 Endpoint endpoint = entry.endpoint;
                 AgentLog.debug((endpoint == null ? "socket" : endpoint.toString()) + ": rule \"" + rule.name()
@@ -201,14 +218,16 @@ public final class KeepAliveRuntime {
             }
             return null;
         } catch (Throwable t) {
-            counters(rule).failed.incrementAndGet();
+            ruleCounters.failed.incrementAndGet();
             Throwable cause = t instanceof java.lang.reflect.InvocationTargetException ? t.getCause() : t;
             AgentLog.warnOnce("apply:" + cause.getClass().getName() + ":" + cause.getMessage(),
                     "could not set keepalive options (rule \"" + rule.name() + "\"): " + cause
                             + " (further failures like this are counted, not logged)");
             return cause;
         } finally {
-            applying.remove();
+            if (throughSetOption) {
+                applying.remove();
+            }
         }
     }
 
@@ -239,6 +258,9 @@ public final class KeepAliveRuntime {
 
     /** The native layer (or the fallback) is ready: sockets decided before now get their options. */
     public void applierReady(OptionApplier ready) {
+        if (ready instanceof NativeApplier) {
+            tracked.useDescriptors(((NativeApplier) ready).fds());
+        }
         this.applier = ready;
         this.ready.countDown();
         drainPending();
@@ -379,10 +401,10 @@ public final class KeepAliveRuntime {
     }
 
     /** A reported socket got the new rule's values by descriptor: that rule holds from now on. */
-    void retrack(Object socket, Rule rule, Endpoint endpoint) {
+    void retrack(Object socket, int fd, Rule rule, Endpoint endpoint) {
         TrackedSockets.Entry entry = new TrackedSockets.Entry(rule, endpoint);
         entry.applied = true;
-        tracked.put(socket, entry);
+        tracked.put(socket, fd, entry);
     }
 
     /** Applies through the applier (fallback mode, no /proc); null when it worked, else the reason. */
@@ -392,11 +414,11 @@ public final class KeepAliveRuntime {
     }
 
     /**
-     * Drops the entries of sockets the garbage collector has taken. A WeakHashMap does that whenever it is used;
-     * this is for an application gone quiet after closing many connections (the init thread calls it every few s).
+     * Drops the entries of sockets the garbage collector has taken, for an application gone quiet after closing
+     * many connections (the init thread calls it every few seconds).
      */
     public void dropCollectedSockets() {
-        tracked.size();
+        tracked.dropCollected();
     }
 
     /** A socket the sweep set by descriptor: counted like one the hooks applied. */
@@ -436,7 +458,7 @@ public final class KeepAliveRuntime {
         }
         TrackedSockets.Entry entry = new TrackedSockets.Entry(swept.rule, null);
         entry.applied = true;
-        tracked.put(socket, entry);
+        tracked.put(socket, fd, entry);
         return entry;
     }
 

@@ -1,6 +1,9 @@
 package io.kaagent.runtime;
 
+import java.util.concurrent.ConcurrentHashMap;
+
 import io.kaagent.nativeio.NativeSocketOptions;
+import io.kaagent.nativeio.NativeSocketOptions.KeepAliveValues;
 import io.kaagent.nativeio.SocketFds;
 import io.kaagent.policy.KeepAliveSettings;
 
@@ -8,6 +11,21 @@ import io.kaagent.policy.KeepAliveSettings;
 final class NativeApplier implements OptionApplier {
     private final NativeSocketOptions options;
     private final SocketFds fds;
+    /** Keyed by value, so a reload that keeps a rule's values keeps its slot too. */
+    private final ConcurrentHashMap<KeepAliveSettings, KeepAliveValues> prepared =
+            new ConcurrentHashMap<KeepAliveSettings, KeepAliveValues>();
+    /** The last settings used: most sockets of a JVM fall under one rule, and this spares the map lookup. */
+    private volatile Prepared last;
+
+    private static final class Prepared {
+        final KeepAliveSettings settings;
+        final KeepAliveValues values;
+
+        Prepared(KeepAliveSettings settings, KeepAliveValues values) {
+            this.settings = settings;
+            this.values = values;
+        }
+    }
 
     NativeApplier(NativeSocketOptions options, SocketFds fds) {
         this.options = options;
@@ -16,24 +34,47 @@ final class NativeApplier implements OptionApplier {
 
     /** A socket the hooks just saw: user_timeout off leaves TCP_USER_TIMEOUT as it is (0 on a new socket). */
     @Override
-    public void apply(Object socket, KeepAliveSettings settings) throws Throwable {
-        set(fds.fdOf(socket), settings, false);
+    public int apply(Object socket, KeepAliveSettings settings) throws Throwable {
+        int fd = fds.fdOf(socket);
+        apply(fd, settings, settings.userTimeoutMillis() != 0);
+        return fd;
     }
 
     /** A socket the sweep found open (attach, reload): user_timeout off resets a value an earlier policy set. */
     void applyToFd(int fd, KeepAliveSettings settings) throws Throwable {
-        set(fd, settings, true);
+        apply(fd, settings, true);
     }
 
-    private void set(int fd, KeepAliveSettings settings, boolean resetUserTimeout) throws Throwable {
-        // Timers first, then SO_KEEPALIVE: the kernel never runs a keepalive timer with the old values.
-        options.setTcpKeepIdle(fd, settings.idleSeconds());
-        options.setTcpKeepInterval(fd, settings.intervalSeconds());
-        options.setTcpKeepCount(fd, settings.count());
-        if (options.constants().hasUserTimeout() && (settings.userTimeoutMillis() != 0 || resetUserTimeout)) {
-            options.setTcpUserTimeout(fd, settings.userTimeoutMillis());
+    private void apply(int fd, KeepAliveSettings settings, boolean setUserTimeout) throws Throwable {
+        KeepAliveValues values = valuesOf(settings);
+        if (values != null) {
+            options.apply(fd, values, setUserTimeout);
+        } else {
+            options.applyUnprepared(fd, settings.idleSeconds(), settings.intervalSeconds(), settings.count(),
+                    settings.userTimeoutMillis(), setUserTimeout);
         }
-        options.setKeepAlive(fd, true);
+    }
+
+    /** Null once the native slots are all taken (endless reloads with ever new values). */
+    private KeepAliveValues valuesOf(KeepAliveSettings settings) {
+        Prepared memo = last;
+        if (memo != null && memo.settings == settings) {
+            return memo.values;
+        }
+        KeepAliveValues values = prepared.get(settings);
+        if (values == null) {
+            values = options.prepare(settings.idleSeconds(), settings.intervalSeconds(), settings.count(),
+                    settings.userTimeoutMillis());
+            if (values == null) {
+                return null;
+            }
+            KeepAliveValues raced = prepared.putIfAbsent(settings, values);
+            if (raced != null) {
+                values = raced;
+            }
+        }
+        last = new Prepared(settings, values);
+        return values;
     }
 
     NativeSocketOptions options() {

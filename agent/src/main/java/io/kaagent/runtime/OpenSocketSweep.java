@@ -125,7 +125,7 @@ final class OpenSocketSweep {
             result.updated++;
             runtime.recordApplied(rule);
             if (known != null) {
-                runtime.retrack(known.socket, rule, known.endpoint);
+                runtime.retrack(known.socket, socket.fd(), rule, known.endpoint);
             } else {
                 runtime.rememberSweptFd(socket.fd(), socket.inode(), rule);
             }
@@ -205,7 +205,7 @@ final class OpenSocketSweep {
     }
 
     private Rule decide(Endpoint endpoint) {
-        return policy.match(endpoint.direction, endpoint.host, endpoint.remote, endpoint.port);
+        return policy.match(endpoint.direction, endpoint.host(), endpoint.remote, endpoint.port);
     }
 
     private Rule decide(ProcSocket socket, Set<Integer> listeningPorts) {

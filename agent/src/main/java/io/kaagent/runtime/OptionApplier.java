@@ -4,7 +4,8 @@ import io.kaagent.policy.KeepAliveSettings;
 
 /** Puts keepalive settings on one socket or channel. */
 public interface OptionApplier {
-    void apply(Object socketOrChannel, KeepAliveSettings settings) throws Throwable;
+    /** @return the descriptor it set the options on, or -1 where it went through the JDK without knowing it */
+    int apply(Object socketOrChannel, KeepAliveSettings settings) throws Throwable;
 
     /** "native" or "fallback", for the log and the MBean. */
     String mode();

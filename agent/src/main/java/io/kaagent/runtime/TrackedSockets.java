@@ -1,18 +1,29 @@
 package io.kaagent.runtime;
 
+import java.lang.ref.WeakReference;
+import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
+import io.kaagent.nativeio.SocketFds;
 import io.kaagent.policy.Rule;
 
 /**
  * The only per-socket state, and only for sockets a rule's values were put on (or are about to be): the rule, for
  * enforce; what the hook saw of the socket, so that a reload decides again exactly as the hook did (the host name
  * the application dialled is known only at connect time: /proc cannot tell it). A socket no rule matched costs
- * nothing. Keys are weak — a socket the application dropped is never kept reachable — and JDK sockets and channels
- * keep identity equals/hashCode, so this is an identity map.
+ * nothing. Sockets are held weakly: one the application dropped is never kept reachable.
+ *
+ * <p>A socket whose descriptor is known (every socket the native layer set) sits in the slot of its descriptor
+ * number: no hashing, no lock, and nothing to purge, because a closed socket's slot is taken over by the next
+ * socket the kernel gives that lowest free number. Under connection churn this costs a fraction of what a
+ * WeakHashMap did: there, closed sockets piled up until the garbage collector cleared them, and resizes, purges and
+ * the cold cache lines of a fresh socket's identity hash took a sixth of the connect hook's time. Sockets set
+ * before the native layer was ready (through the JDK's options, which do not tell the descriptor) go into a
+ * WeakHashMap instead, as do descriptors above {@link #MAX_SLOT_FD}.
  */
 final class TrackedSockets {
     static final class Entry {
@@ -27,34 +38,201 @@ final class TrackedSockets {
         }
     }
 
-    private final Map<Object, Entry> entries = new WeakHashMap<Object, Entry>();
+    /** A socket, weakly, and its entry. */
+    private static final class Slot extends WeakReference<Object> {
+        final Entry entry;
 
-    synchronized Entry get(Object socket) {
-        return entries.isEmpty() ? null : entries.get(socket);
+        Slot(Object socket, Entry entry) {
+            super(socket);
+            this.entry = entry;
+        }
     }
 
-    synchronized void put(Object socket, Entry entry) {
-        entries.put(socket, entry);
+    private static final int CHUNK_BITS = 10;
+    private static final int CHUNK_SIZE = 1 << CHUNK_BITS;
+    private static final int CHUNKS = 1024;
+    /** Descriptors from here on are tracked by identity: a million open descriptors is far beyond any ulimit seen. */
+    static final int MAX_SLOT_FD = CHUNKS * CHUNK_SIZE - 1;
+    /** Fewest entries before a put into the identity map looks for closed sockets. */
+    private static final int MIN_SCAN_SIZE = 64;
+
+    /** Chunks of slots, allocated when a descriptor in their range is first tracked. */
+    private final AtomicReferenceArray<AtomicReferenceArray<Slot>> chunks =
+            new AtomicReferenceArray<AtomicReferenceArray<Slot>>(CHUNKS);
+    /** Finds a socket's slot; null until the native layer is ready (only then are descriptors known). */
+    private volatile SocketFds fds;
+
+    private final Map<Object, Entry> byIdentity = new WeakHashMap<Object, Entry>();
+    /** Spares the lock on every lookup in the common case: nothing was ever tracked by identity. */
+    private volatile boolean byIdentityUsed;
+    /** The identity map's size at which put next drops the entries of closed sockets (guarded by this). */
+    private int scanAt = MIN_SCAN_SIZE;
+
+    /** From now on lookups find sockets by descriptor. */
+    void useDescriptors(SocketFds socketFds) {
+        this.fds = socketFds;
     }
 
-    synchronized void remove(Object socket) {
-        entries.remove(socket);
+    Entry get(Object socket) {
+        SocketFds socketFds = fds;
+        if (socketFds != null) {
+            Slot slot = slotAt(descriptorOf(socketFds, socket));
+            if (slot != null && slot.get() == socket) {
+                return slot.entry;
+            }
+        }
+        if (!byIdentityUsed) {
+            return null;
+        }
+        synchronized (this) {
+            return byIdentity.get(socket);
+        }
     }
 
-    /** Also drops the entries of sockets the garbage collector has taken (a WeakHashMap does that on access). */
-    synchronized int size() {
-        return entries.size();
+    /** @param fd the socket's descriptor, or -1 when unknown */
+    void put(Object socket, int fd, Entry entry) {
+        if (fd >= 0 && fd <= MAX_SLOT_FD) {
+            chunkOf(fd).lazySet(fd & (CHUNK_SIZE - 1), new Slot(socket, entry));
+            if (byIdentityUsed) {
+                synchronized (this) {
+                    byIdentity.remove(socket); // tracked by identity while the native layer was loading
+                }
+            }
+            return;
+        }
+        putByIdentity(socket, entry);
     }
 
-    /** The sockets still referenced by the application, with their entries. */
-    synchronized List<Map.Entry<Object, Entry>> snapshot() {
-        List<Map.Entry<Object, Entry>> copy = new ArrayList<Map.Entry<Object, Entry>>(entries.size());
-        for (Map.Entry<Object, Entry> entry : entries.entrySet()) {
-            if (entry.getKey() != null) {
-                copy.add(new java.util.AbstractMap.SimpleImmutableEntry<Object, Entry>(entry.getKey(),
-                        entry.getValue()));
+    void remove(Object socket) {
+        SocketFds socketFds = fds;
+        if (socketFds != null) {
+            int fd = descriptorOf(socketFds, socket);
+            Slot slot = slotAt(fd);
+            if (slot != null && slot.get() == socket) {
+                chunks.get(fd >>> CHUNK_BITS).compareAndSet(fd & (CHUNK_SIZE - 1), slot, null);
+            }
+        }
+        if (byIdentityUsed) {
+            synchronized (this) {
+                byIdentity.remove(socket);
+            }
+        }
+    }
+
+    /** Housekeeping: empties the slots of collected sockets and purges the identity map. */
+    int dropCollected() {
+        int live = 0;
+        for (int c = 0; c < CHUNKS; c++) {
+            AtomicReferenceArray<Slot> chunk = chunks.get(c);
+            for (int i = 0; chunk != null && i < CHUNK_SIZE; i++) {
+                Slot slot = chunk.get(i);
+                if (slot != null) {
+                    if (slot.get() == null) {
+                        chunk.compareAndSet(i, slot, null);
+                    } else {
+                        live++;
+                    }
+                }
+            }
+        }
+        synchronized (this) {
+            return live + byIdentity.size();
+        }
+    }
+
+    /**
+     * The sockets still referenced by the application, with their entries. Slots may still hold sockets closed
+     * since (until their descriptor is reused); callers ask isOpen, as they must anyway.
+     */
+    List<Map.Entry<Object, Entry>> snapshot() {
+        List<Map.Entry<Object, Entry>> copy = new ArrayList<Map.Entry<Object, Entry>>();
+        for (int c = 0; c < CHUNKS; c++) {
+            AtomicReferenceArray<Slot> chunk = chunks.get(c);
+            for (int i = 0; chunk != null && i < CHUNK_SIZE; i++) {
+                Slot slot = chunk.get(i);
+                Object socket = slot == null ? null : slot.get();
+                if (socket != null) {
+                    copy.add(new AbstractMap.SimpleImmutableEntry<Object, Entry>(socket, slot.entry));
+                }
+            }
+        }
+        synchronized (this) {
+            for (Map.Entry<Object, Entry> entry : byIdentity.entrySet()) {
+                if (entry.getKey() != null) {
+                    copy.add(new AbstractMap.SimpleImmutableEntry<Object, Entry>(entry.getKey(),
+                            entry.getValue()));
+                }
             }
         }
         return copy;
+    }
+
+    private Slot slotAt(int fd) {
+        if (fd < 0 || fd > MAX_SLOT_FD) {
+            return null;
+        }
+        AtomicReferenceArray<Slot> chunk = chunks.get(fd >>> CHUNK_BITS);
+        return chunk == null ? null : chunk.get(fd & (CHUNK_SIZE - 1));
+    }
+
+    private AtomicReferenceArray<Slot> chunkOf(int fd) {
+        int index = fd >>> CHUNK_BITS;
+        AtomicReferenceArray<Slot> chunk = chunks.get(index);
+        if (chunk == null) {
+            chunks.compareAndSet(index, null, new AtomicReferenceArray<Slot>(CHUNK_SIZE));
+            chunk = chunks.get(index);
+        }
+        return chunk;
+    }
+
+    /** -1 for a socket closed meanwhile, or one whose descriptor cannot be read (a SocketChannel's adaptor). */
+    private static int descriptorOf(SocketFds socketFds, Object socket) {
+        try {
+            return socketFds.fdOf(socket);
+        } catch (Throwable t) {
+            return -1;
+        }
+    }
+
+    // ---- by identity ----
+
+    private void putByIdentity(Object socket, Entry entry) {
+        Object[] scan = null;
+        synchronized (this) {
+            byIdentity.put(socket, entry);
+            byIdentityUsed = true;
+            if (byIdentity.size() >= scanAt) {
+                scan = byIdentity.keySet().toArray();
+                scanAt = Integer.MAX_VALUE; // one scan at a time
+            }
+        }
+        if (scan != null) {
+            dropClosed(scan);
+        }
+    }
+
+    /**
+     * A closed socket stays in a WeakHashMap until the garbage collector clears it; scanning whenever the map has
+     * doubled since the last scan keeps it near the number of open sockets at a constant cost per put. Asks each
+     * socket outside the lock: isClosed may take the socket's own lock, or be an application override.
+     */
+    private void dropClosed(Object[] sockets) {
+        int checked = 0;
+        try {
+            for (; checked < sockets.length; checked++) {
+                if (sockets[checked] != null && KeepAliveRuntime.isOpen(sockets[checked])) {
+                    sockets[checked] = null;
+                }
+            }
+        } finally {
+            synchronized (this) {
+                for (int i = 0; i < checked; i++) {
+                    if (sockets[i] != null) {
+                        byIdentity.remove(sockets[i]);
+                    }
+                }
+                scanAt = Math.max(MIN_SCAN_SIZE, 2 * byIdentity.size());
+            }
+        }
     }
 }

@@ -15,11 +15,12 @@ import jdk.net.ExtendedSocketOptions;
  * Does what real database and messaging drivers do right after connecting: switch keepalive off and set their own
  * timers. The one sample that mentions keepalive; the agent's {@code enforce} has to win against it (PRODUCT.md §5).
  *
- * <pre>DriverLikeClient &lt;host&gt; &lt;port&gt;</pre>
+ * <pre>DriverLikeClient &lt;host&gt; &lt;port&gt; [delayMillis]</pre>
  * Opens three connections: a {@link Socket}, a {@link SocketChannel} (options through the channel's setOption) and a
  * SocketChannel whose options are set through its socket adaptor. On each: SO_KEEPALIVE false, TCP_KEEPIDLE 999,
  * TCP_KEEPINTERVAL 77, TCP_KEEPCOUNT 11. Prints what the JDK reports back ({@code APPVIEW ...}), then
  * {@code READY <socketLocalPort> <channelLocalPort> <adaptorLocalPort>}, and holds until stdin EOF or "quit".
+ * {@code delayMillis}: waits that long before connecting (a driver that connects late, after a JVM warmed up).
  */
 public final class DriverLikeClient {
     static final int IDLE = 999;
@@ -37,6 +38,9 @@ public final class DriverLikeClient {
         InetSocketAddress address = new InetSocketAddress(args[0], Integer.parseInt(args[1]));
         List<AutoCloseable> open = new ArrayList<>();
         try {
+            if (args.length > 2) {
+                Thread.sleep(Long.parseLong(args[2]));
+            }
             Socket socket = new Socket();
             open.add(socket);
             socket.connect(address, 10_000);

@@ -1,0 +1,142 @@
+package io.kaagent.bench.process;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.lang.reflect.Field;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.Arrays;
+
+/**
+ * The child of {@link InProcessConnectBench}: the loop of {@link ConnectLoop}, in one JVM that runs under the agent,
+ * in three modes that take turns batch after batch — {@code inert}: the agent's handlers unplugged from the bootstrap
+ * bridge (the inlined hooks find no handler and return; the "no rule matches" mode of ConnectLoopBench shows that
+ * costs ~0.2 µs), {@code agent}: the handlers plugged back in, {@code setoption}: handlers unplugged, the application
+ * setting the four options itself. Side by side in one process, a batch of each mode shares the JIT's code, the heap
+ * and whatever load the machine has at that moment, so the paired differences are free of the µs that separate two
+ * child JVMs of the same mode.
+ *
+ * <p>Unplugging reads and writes the bridge's public static fields, which the bootstrap loader shows every class:
+ * a benchmark's trick, not something an application would do.
+ *
+ * <p>Arguments: {@code warmupCycles blocks cyclesPerBatch}. Prints one {@code result} line: per mode the median over
+ * blocks of the batch means, and per mode the median of the per-block differences to the inert batch.
+ */
+public final class InProcessLoop {
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private static final String[] MODES = {"inert", "agent", "setoption"};
+
+    private final Field[] handlerFields;
+    private final Object[] handlers;
+
+    private InProcessLoop() throws Exception {
+        Class<?> bridge = Class.forName("io.kaagent.bootstrap.KaBridge", false, null);
+        handlerFields = new Field[] {bridge.getField("connectHandler"), bridge.getField("acceptHandler"),
+                bridge.getField("optionHandler")};
+        handlers = new Object[handlerFields.length];
+        for (int i = 0; i < handlers.length; i++) {
+            handlers[i] = handlerFields[i].get(null);
+            if (handlers[i] == null) {
+                throw new IllegalStateException("the agent's handlers are not plugged in");
+            }
+        }
+    }
+
+    private void plug(boolean in) throws IllegalAccessException {
+        for (int i = 0; i < handlers.length; i++) {
+            handlerFields[i].set(null, in ? handlers[i] : null);
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        int warmup = Integer.parseInt(args[0]);
+        int blocks = Integer.parseInt(args[1]);
+        int perBatch = Integer.parseInt(args[2]);
+        Thread.sleep(Long.getLong("bench.settleMillis", 2500)); // the agent's native layer is up by then
+        InProcessLoop loop = new InProcessLoop();
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        try (ServerSocket server = new ServerSocket()) {
+            server.bind(new InetSocketAddress(loopback, 0), 1024);
+            InetSocketAddress address = new InetSocketAddress(loopback, server.getLocalPort());
+            long[] sums = new long[4];
+            for (int i = 0; i < warmup; i += 1000) {
+                loop.batch(MODES[(i / 1000) % MODES.length], server, address, 1000, sums);
+            }
+            // [mode][connect, accept, connect cpu, accept cpu][block]
+            double[][][] means = new double[MODES.length][4][blocks];
+            for (int b = 0; b < blocks; b++) {
+                for (int k = 0; k < MODES.length; k++) {
+                    int m = (k + b) % MODES.length; // rotate which mode goes first
+                    Arrays.fill(sums, 0);
+                    loop.batch(MODES[m], server, address, perBatch, sums);
+                    for (int q = 0; q < 4; q++) {
+                        means[m][q][b] = sums[q] / 1e3 / perBatch;
+                    }
+                }
+            }
+            String[] names = {"connect_us", "accept_us", "connect_cpu_us", "accept_cpu_us"};
+            StringBuilder result = new StringBuilder("result");
+            for (int m = 0; m < MODES.length; m++) {
+                for (int q = 0; q < 4; q++) {
+                    result.append(' ').append(MODES[m]).append('_').append(names[q]).append('=')
+                            .append(median(means[m][q]));
+                    if (m > 0) {
+                        double[] added = new double[blocks];
+                        for (int b = 0; b < blocks; b++) {
+                            added[b] = means[m][q][b] - means[0][q][b];
+                        }
+                        result.append(' ').append(MODES[m]).append("_added_").append(names[q]).append('=')
+                                .append(median(added));
+                    }
+                }
+            }
+            System.out.println(result);
+            loop.plug(true);
+            try (Socket client = new Socket()) {
+                client.connect(address);
+                try (Socket accepted = server.accept()) {
+                    System.out.println("kernel client=" + ConnectLoop.describe(client) + " server="
+                            + ConnectLoop.describe(accepted));
+                }
+            }
+        }
+    }
+
+    private void batch(String mode, ServerSocket server, InetSocketAddress address, int n, long[] sums)
+            throws Exception {
+        boolean setOption = mode.equals("setoption");
+        plug(mode.equals("agent"));
+        for (int i = 0; i < n; i++) {
+            long c0 = THREADS.getCurrentThreadCpuTime();
+            long t0 = System.nanoTime();
+            Socket client = new Socket();
+            client.connect(address);
+            if (setOption) {
+                ConnectLoop.setFour(client);
+            }
+            long t1 = System.nanoTime();
+            long c1 = THREADS.getCurrentThreadCpuTime();
+            Socket accepted = server.accept();
+            if (setOption) {
+                ConnectLoop.setFour(accepted);
+            }
+            long t2 = System.nanoTime();
+            long c2 = THREADS.getCurrentThreadCpuTime();
+            client.close();
+            accepted.close();
+            sums[0] += t1 - t0;
+            sums[1] += t2 - t1;
+            sums[2] += c1 - c0;
+            sums[3] += c2 - c1;
+        }
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+}
