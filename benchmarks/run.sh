@@ -1,22 +1,23 @@
 #!/usr/bin/env bash
 # Runs the benchmarks of BENCHMARKS.md; none of them is part of the test run.
 #
-#   bash benchmarks/run.sh [startup|profile|connect|first|memory|scale|jar|lookup|all]   (default: all)
+#   bash benchmarks/run.sh [startup|profile|connect|inprocess|first|memory|scale|jar|lookup|all]   (default: all)
 #
 # Builds what is missing (the agent jar, the JMH jar of the bench profile), compiles the process benchmarks
 # (benchmarks/src/main/java/io/kaagent/bench/process, plain Java) with javac into benchmarks/target/process-classes,
 # and runs them on JDK 17 (`java`) and Temurin 25. Every benchmark prints Markdown tables.
 #
 # Knobs (environment): BENCH_REBUILD=1 rebuilds the agent first; AGENT_JAR=/path/ka-agent.jar measures that jar
-# instead of agent/target/ka-agent.jar (e.g. a before/after comparison); JDK25=/path/to/java; RUNS, ROUNDS, CYCLES change
+# instead of agent/target/ka-agent.jar; BASELINE_JAR=/path/other.jar runs that jar too, interleaved, in startup and
+# inprocess (a before/after comparison in one run); JDK25=/path/to/java; RUNS, ROUNDS, CYCLES change
 # the sample sizes (see each program's comment), CONNECTIONS the scale benchmark's count; LOOKUP_ARGS are passed to the JMH jar.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 what="${1:-all}"
 case "$what" in
-  startup|profile|connect|first|memory|scale|jar|lookup|all) ;;
-  *) echo "usage: bash benchmarks/run.sh [startup|profile|connect|first|memory|scale|jar|lookup|all]" >&2; exit 2 ;;
+  startup|profile|connect|inprocess|first|memory|scale|jar|lookup|all) ;;
+  *) echo "usage: bash benchmarks/run.sh [startup|profile|connect|inprocess|first|memory|scale|jar|lookup|all]" >&2; exit 2 ;;
 esac
 
 TARGET=benchmarks/target
@@ -65,7 +66,7 @@ fi
 run() {
   java -Dbench.agent="$(pwd)/$SNAPSHOT" -Dbench.classes="$(pwd)/$CLASSES" -Dbench.probe="$(pwd)/$PROBE" \
        -Dbench.jdks="$JDKS" -Dbench.work="$WORK" \
-       ${RUNS:+-Dbench.runs=$RUNS} ${ROUNDS:+-Dbench.rounds=$ROUNDS} ${CYCLES:+-Dbench.cycles=$CYCLES} ${CONNECTIONS:+-Dbench.connections=$CONNECTIONS} \
+       ${BASELINE_JAR:+-Dbench.baseline=$BASELINE_JAR} ${RUNS:+-Dbench.runs=$RUNS} ${ROUNDS:+-Dbench.rounds=$ROUNDS} ${CYCLES:+-Dbench.cycles=$CYCLES} ${CONNECTIONS:+-Dbench.connections=$CONNECTIONS} \
        -cp "$CLASSES" "io.kaagent.bench.process.$1"
 }
 
@@ -85,6 +86,7 @@ case "$what" in
   startup) run StartupBench ;;
   profile) run StartupProfile ;;
   connect) run ConnectLoopBench ;;
+  inprocess) run InProcessConnectBench ;;
   first)   run FirstConnectBench ;;
   memory)  run MemoryBench ;;
   scale)   run ScaleBench ;;
@@ -96,6 +98,7 @@ case "$what" in
     run StartupProfile
     run FirstConnectBench
     run ConnectLoopBench
+    run InProcessConnectBench
     run MemoryBench
     run ScaleBench
     lookup

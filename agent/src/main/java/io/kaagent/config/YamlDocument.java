@@ -3,6 +3,7 @@ package io.kaagent.config;
 import java.util.Optional;
 
 import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.api.PolicyLoadSettings;
 import org.snakeyaml.engine.v2.composer.Composer;
 import org.snakeyaml.engine.v2.events.AliasEvent;
 import org.snakeyaml.engine.v2.events.CollectionEndEvent;
@@ -38,13 +39,7 @@ final class YamlDocument {
                     + MAX_CHARACTERS);
             return null;
         }
-        LoadSettings settings = LoadSettings.builder()
-                .setLabel(problems.file())
-                .setCodePointLimit(MAX_CHARACTERS)
-                .setMaxAliasesForCollections(1)
-                .setAllowRecursiveKeys(false)
-                .setUseMarks(true)
-                .build();
+        LoadSettings settings = PolicyLoadSettings.of(problems.file(), MAX_CHARACTERS, 1, false);
         try {
             Parser checked = new CheckedParser(new ParserImpl(settings, new StreamReader(settings, text)));
             Optional<Node> root = new Composer(settings, checked).getSingleNode();

@@ -14,7 +14,8 @@ import java.util.Map;
  * round after round, so a burst of load on this shared machine hits them alike; "added" is the median of the
  * per-round differences to the no-agent run of the same round and JDK.
  *
- * <p>{@code -Dbench.runs=N} rounds (default 21), after 2 untimed warm-up rounds.
+ * <p>{@code -Dbench.runs=N} rounds (default 21), after 2 untimed warm-up rounds. {@code -Dbench.baseline=JAR}
+ * ({@code BASELINE_JAR=} in run.sh) adds that jar with the same policy, interleaved: before/after in one run.
  */
 public final class StartupBench {
     private StartupBench() {
@@ -30,6 +31,10 @@ public final class StartupBench {
                 "-javaagent:" + env.agentJar + "=" + policy));
         variants.put("agent, 10-rule file", List.of("-javaagent:" + env.agentJar + "=" + policy));
         variants.put("agent, embedded default", List.of("-javaagent:" + env.agentJar));
+        String baseline = System.getProperty("bench.baseline");
+        if (baseline != null && !baseline.isEmpty()) {
+            variants.put("baseline jar, 10-rule file", List.of("-javaagent:" + baseline + "=" + policy));
+        }
 
         System.out.println("## Start-up: hello world, wall time of the whole process (ms)");
         System.out.println(BenchEnv.machineLine() + "; agent jar " + new File(env.agentJar).length() / 1024
@@ -108,6 +113,11 @@ public final class StartupBench {
                     + " ms, of which the JVM's own -javaagent machinery is " + Stats.f1(bare.median())
                     + " ms and ka-agent's premain and what it triggers " + Stats.f1(agent.median() - bare.median())
                     + " ms; goal <= 100 ms: " + (agent.median() <= 100 ? "met" : "NOT met"));
+            Stats before = added.get(jdk.label).get("baseline jar, 10-rule file");
+            if (before != null) {
+                System.out.println(jdk.label + ": the baseline jar adds " + Stats.f1(before.median())
+                        + " ms; this jar " + Stats.signed1(agent.median() - before.median()) + " ms against it");
+            }
         }
         if (stderrSeen.isEmpty()) {
             System.out.println("stderr: empty in every run (no warning shown to the user)");

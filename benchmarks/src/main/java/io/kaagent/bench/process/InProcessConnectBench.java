@@ -1,0 +1,114 @@
+package io.kaagent.bench.process;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Per-connection cost measured inside one JVM ({@link InProcessLoop}): batches with the agent's handlers plugged in,
+ * unplugged, and unplugged with the application setting the four options itself, taking turns. Each child JVM gives
+ * the medians of its per-block paired differences; the table shows the median over child JVMs. This is the steadier
+ * of the two per-connection benchmarks on a noisy machine: {@link ConnectLoopBench} compares separate JVMs, whose
+ * connect times differ by several µs between two runs of the same mode.
+ *
+ * <p>{@code -Dbench.rounds=N} child JVMs per JDK and jar (default 3), {@code -Dbench.cycles=N} cycles per batch
+ * (default 2000; 15 blocks of three batches after 21,000 warm-up cycles). {@code -Dbench.baseline=JAR} runs that
+ * jar's children too, interleaved.
+ */
+public final class InProcessConnectBench {
+    private static final String[] SIDES = {"connect_us", "accept_us", "connect_cpu_us", "accept_cpu_us"};
+
+    private InProcessConnectBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        BenchEnv env = BenchEnv.fromSystemProperties();
+        int rounds = BenchEnv.intProperty("bench.rounds", 3);
+        int perBatch = BenchEnv.intProperty("bench.cycles", 2000);
+        int blocks = 15;
+        int warmup = 21_000;
+        Path policy = Policies.matching(env.work);
+        Map<String, String> jars = new LinkedHashMap<>();
+        jars.put("this jar", env.agentJar);
+        String baseline = System.getProperty("bench.baseline");
+        if (baseline != null && !baseline.isEmpty()) {
+            jars.put("baseline jar", baseline);
+        }
+        System.out.println("## Per connection, in one process: the agent's handlers plugged in and out between batches"
+                + " (µs per connection)");
+        System.out.println(BenchEnv.machineLine() + "; " + rounds + " child JVMs per JDK and jar, each " + blocks
+                + " blocks x 3 batches x " + perBatch + " cycles after " + warmup + " warm-up cycles; 10-rule policy,"
+                + " last rule matches (idle " + Policies.IDLE + " s, intvl " + Policies.INTVL + " s, cnt "
+                + Policies.CNT + ")");
+        // key: JDK|jar -> [agent connect, agent accept, setOption connect, setOption accept, inert connect,
+        //                  inert accept, ratio] x (wall, CPU)
+        Map<String, Stats[]> stats = new LinkedHashMap<>();
+        Map<String, String> kernel = new LinkedHashMap<>();
+        for (int round = 0; round < rounds; round++) {
+            for (BenchEnv.Jdk jdk : env.jdks) {
+                for (Map.Entry<String, String> jar : jars.entrySet()) {
+                    ChildJvm.Result r = new ChildJvm(jdk.java)
+                            .args(List.of("-javaagent:" + jar.getValue() + "=" + policy))
+                            .args("-cp", env.classes, InProcessLoop.class.getName(), String.valueOf(warmup),
+                                    String.valueOf(blocks), String.valueOf(perBatch))
+                            .timeoutSeconds(600).run(env.work).requireSuccess(jdk.label + " " + jar.getKey());
+                    Stats[] s = stats.computeIfAbsent(jdk.label + "|" + jar.getKey(),
+                            k -> ConnectLoopBench.newStats(14));
+                    for (int side = 0; side < 2; side++) {
+                        String connect = SIDES[side * 2];
+                        String accept = SIDES[side * 2 + 1];
+                        int o = side * 7;
+                        double agentConnect = r.value("result", "agent_added_" + connect);
+                        double agentAccept = r.value("result", "agent_added_" + accept);
+                        double ownConnect = r.value("result", "setoption_added_" + connect);
+                        double ownAccept = r.value("result", "setoption_added_" + accept);
+                        s[o].add(agentConnect);
+                        s[o + 1].add(agentAccept);
+                        s[o + 2].add(ownConnect);
+                        s[o + 3].add(ownAccept);
+                        s[o + 4].add(r.value("result", "inert_" + connect));
+                        s[o + 5].add(r.value("result", "inert_" + accept));
+                        s[o + 6].add((agentConnect + agentAccept) / (ownConnect + ownAccept));
+                    }
+                    kernel.putIfAbsent(jdk.label + "|" + jar.getKey(), r.line("kernel")
+                            + (r.err.isBlank() ? "" : "; stderr: " + r.err.trim().replace('\n', ' ')));
+                }
+            }
+        }
+        for (int side = 0; side < 2; side++) {
+            int o = side * 7;
+            System.out.println();
+            System.out.println(side == 0 ? "### Wall time (nanoTime)" : "### CPU time of the loop thread");
+            Table table = new Table("JDK", "jar", "connect, hooks inert", "accept, hooks inert",
+                    "agent adds: connect", "accept", "app's setOption x4 adds: connect", "accept",
+                    "agent / setOption", "kernel after the loop");
+            for (Map.Entry<String, Stats[]> e : stats.entrySet()) {
+                String[] key = e.getKey().split("\\|");
+                Stats[] s = e.getValue();
+                table.row(key[0], key[1], Stats.f2(s[o + 4].median()), Stats.f2(s[o + 5].median()),
+                        range(s[o]), range(s[o + 1]), range(s[o + 2]), range(s[o + 3]),
+                        Stats.f2(s[o + 6].median()) + "x [" + Stats.f2(s[o + 6].min()) + ".."
+                                + Stats.f2(s[o + 6].max()) + "]",
+                        side == 0 ? kernel.get(e.getKey()) : "");
+            }
+            table.print();
+        }
+        System.out.println("(each cell: median over child JVMs [min..max] of each child's median per-block difference"
+                + " to the inert batches of the same block)");
+        for (Map.Entry<String, Stats[]> e : stats.entrySet()) {
+            Stats[] s = e.getValue();
+            String[] key = e.getKey().split("\\|");
+            System.out.println(key[0] + ", " + key[1] + ", wall: agent adds " + Stats.f2(s[0].median()) + " / "
+                    + Stats.f2(s[1].median()) + " µs (connect / accept; goal <= 3 µs each: "
+                    + (s[0].median() <= 3 && s[1].median() <= 3 ? "met" : "NOT met") + "), "
+                    + Stats.f2(s[6].median()) + "x the application's own setOption x4 (goal <= 1.5x: "
+                    + (s[6].median() <= 1.5 ? "met" : "NOT met") + ")");
+        }
+        System.out.println();
+    }
+
+    private static String range(Stats s) {
+        return Stats.signed2(s.median()) + " [" + Stats.signed1(s.min()) + ".." + Stats.signed1(s.max()) + "]";
+    }
+}
