@@ -61,7 +61,7 @@ public final class CidrBlock {
     }
 
     private static int prefixLength(String text, String digits, int maxPrefix) throws InvalidValueException {
-        if (!digits.matches("[0-9]{1,3}")) {
+        if (!Digits.isDigits(digits, 3)) {
             throw invalid(text, "the prefix length " + SettingValues.quote(digits) + " is not a number 0.."
                     + maxPrefix);
         }

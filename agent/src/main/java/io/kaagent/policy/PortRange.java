@@ -35,7 +35,7 @@ public final class PortRange {
     }
 
     private static int port(String text, String number) throws InvalidValueException {
-        if (!number.matches("-?[0-9]+")) {
+        if (!Digits.isInteger(number)) {
             throw new InvalidValueException(SettingValues.quote(text)
                     + " is not a port or a port range, use a number 1..65535 or a range like 5432-5439");
         }

@@ -31,7 +31,7 @@ public final class SettingValues {
     /** TCP_KEEPCNT: a plain number, 1..127. */
     public static int parseCount(String text) throws InvalidValueException {
         String allowed = "allowed 1.." + MAX_COUNT;
-        if (!text.matches("-?[0-9]+")) {
+        if (!Digits.isInteger(text)) {
             throw new InvalidValueException(quote(text) + " is not a whole number, " + allowed);
         }
         long value = text.length() > 12 ? Long.MAX_VALUE : Long.parseLong(text);
