@@ -92,7 +92,14 @@ final class TrackedSockets {
     /** @param fd the socket's descriptor, or -1 when unknown */
     void put(Object socket, int fd, Entry entry) {
         if (fd >= 0 && fd <= MAX_SLOT_FD) {
-            chunkOf(fd).lazySet(fd & (CHUNK_SIZE - 1), new Slot(socket, entry));
+            AtomicReferenceArray<Slot> chunk = chunkOf(fd);
+            int index = fd & (CHUNK_SIZE - 1);
+            Slot slot = new Slot(socket, entry);
+            Slot previous = chunk.getAndSet(index, slot);
+            if (previous != null && !KeepAliveRuntime.isOpen(socket)) {
+                // Closed while its hook ran: the number may already be another socket's, whose entry stays.
+                chunk.compareAndSet(index, slot, previous);
+            }
             if (byIdentityUsed) {
                 synchronized (this) {
                     byIdentity.remove(socket); // tracked by identity while the native layer was loading
