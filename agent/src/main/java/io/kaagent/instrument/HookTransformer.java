@@ -36,7 +36,9 @@ final class HookTransformer implements ClassFileTransformer {
     @Override
     public byte[] transform(ClassLoader loader, String className, Class<?> redefined, ProtectionDomain domain,
             byte[] classfile) {
-        if (loader != null || className == null || !targetClasses.contains(className)) {
+        // Only on retransformation (redefined is null while a class loads): the targets are loaded first, and
+        // rewriting one while it loads deadlocked on JDK 25 (FACTS.md).
+        if (loader != null || redefined == null || className == null || !targetClasses.contains(className)) {
             return null;
         }
         try {
