@@ -103,8 +103,9 @@ public final class AgentMain {
     }
 
     /**
-     * Loads the agent's classes and resources from {@code inst/} of the agent jar. Parent-first for everything, so
-     * JDK classes and the bootstrap bridge (defined into the bootstrap loader by the agent) are never duplicated.
+     * Loads the agent's classes and resources from {@code inst/} of the agent jar. {@code io.kaagent.*} (ours and the
+     * relocated libraries, which exist nowhere else) is looked up here first; everything else parent-first, so JDK
+     * classes and the bootstrap bridge (defined into the bootstrap loader by the agent) are never duplicated.
      */
     static final class HiddenClassLoader extends ClassLoader {
         private static final String OWN_PACKAGES = "io.kaagent.";
