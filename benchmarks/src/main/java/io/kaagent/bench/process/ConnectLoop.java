@@ -63,7 +63,8 @@ public final class ConnectLoop {
         }
     }
 
-    private static void cycles(ServerSocket server, InetSocketAddress address, boolean setOption, int n,
+    /** {@code n} timed cycles, added into {@code sums}: wall connect, accept, close, then CPU connect, accept, close. */
+    static void cycles(ServerSocket server, InetSocketAddress address, boolean setOption, int n,
             long[] sums) throws IOException {
         for (int i = 0; i < n; i++) {
             long c0 = THREADS.getCurrentThreadCpuTime();
@@ -127,7 +128,7 @@ public final class ConnectLoop {
                 + socket.getOption(ExtendedSocketOptions.TCP_KEEPCOUNT);
     }
 
-    private static double median(double[] values) {
+    static double median(double[] values) {
         double[] sorted = values.clone();
         Arrays.sort(sorted);
         int n = sorted.length;

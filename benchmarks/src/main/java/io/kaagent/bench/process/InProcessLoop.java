@@ -1,7 +1,5 @@
 package io.kaagent.bench.process;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.lang.reflect.Field;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -25,7 +23,6 @@ import java.util.Arrays;
  * blocks of the batch means, and per mode the median of the per-block differences to the inert batch.
  */
 public final class InProcessLoop {
-    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private static final String[] MODES = {"inert", "agent", "setoption"};
 
     private final Field[] handlerFields;
@@ -60,11 +57,12 @@ public final class InProcessLoop {
         try (ServerSocket server = new ServerSocket()) {
             server.bind(new InetSocketAddress(loopback, 0), 1024);
             InetSocketAddress address = new InetSocketAddress(loopback, server.getLocalPort());
-            long[] sums = new long[4];
+            long[] sums = new long[6];
             for (int i = 0; i < warmup; i += 1000) {
                 loop.batch(MODES[(i / 1000) % MODES.length], server, address, 1000, sums);
             }
-            // [mode][connect, accept, connect cpu, accept cpu][block]
+            // [mode][connect, accept, connect cpu, accept cpu][block], from these entries of ConnectLoop's sums
+            int[] sumIndex = {0, 1, 3, 4};
             double[][][] means = new double[MODES.length][4][blocks];
             for (int b = 0; b < blocks; b++) {
                 for (int k = 0; k < MODES.length; k++) {
@@ -72,7 +70,7 @@ public final class InProcessLoop {
                     Arrays.fill(sums, 0);
                     loop.batch(MODES[m], server, address, perBatch, sums);
                     for (int q = 0; q < 4; q++) {
-                        means[m][q][b] = sums[q] / 1e3 / perBatch;
+                        means[m][q][b] = sums[sumIndex[q]] / 1e3 / perBatch;
                     }
                 }
             }
@@ -81,14 +79,14 @@ public final class InProcessLoop {
             for (int m = 0; m < MODES.length; m++) {
                 for (int q = 0; q < 4; q++) {
                     result.append(' ').append(MODES[m]).append('_').append(names[q]).append('=')
-                            .append(median(means[m][q]));
+                            .append(ConnectLoop.median(means[m][q]));
                     if (m > 0) {
                         double[] added = new double[blocks];
                         for (int b = 0; b < blocks; b++) {
                             added[b] = means[m][q][b] - means[0][q][b];
                         }
                         result.append(' ').append(MODES[m]).append("_added_").append(names[q]).append('=')
-                                .append(median(added));
+                                .append(ConnectLoop.median(added));
                     }
                 }
             }
@@ -104,39 +102,10 @@ public final class InProcessLoop {
         }
     }
 
+    /** One batch of ConnectLoop's cycles in this mode; sums as ConnectLoop.cycles adds them. */
     private void batch(String mode, ServerSocket server, InetSocketAddress address, int n, long[] sums)
             throws Exception {
-        boolean setOption = mode.equals("setoption");
         plug(mode.equals("agent"));
-        for (int i = 0; i < n; i++) {
-            long c0 = THREADS.getCurrentThreadCpuTime();
-            long t0 = System.nanoTime();
-            Socket client = new Socket();
-            client.connect(address);
-            if (setOption) {
-                ConnectLoop.setFour(client);
-            }
-            long t1 = System.nanoTime();
-            long c1 = THREADS.getCurrentThreadCpuTime();
-            Socket accepted = server.accept();
-            if (setOption) {
-                ConnectLoop.setFour(accepted);
-            }
-            long t2 = System.nanoTime();
-            long c2 = THREADS.getCurrentThreadCpuTime();
-            client.close();
-            accepted.close();
-            sums[0] += t1 - t0;
-            sums[1] += t2 - t1;
-            sums[2] += c1 - c0;
-            sums[3] += c2 - c1;
-        }
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+        ConnectLoop.cycles(server, address, mode.equals("setoption"), n, sums);
     }
 }
