@@ -4,6 +4,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import com.kenai.jffi.MemoryIO;
 import jnr.ffi.LibraryLoader;
+import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 import jnr.ffi.byref.IntByReference;
@@ -65,7 +66,7 @@ public final class NativeSocketOptions {
 
     /** A call on an invalid fd must fail with EBADF: proves the binding and errno reach us. */
     private void probe() {
-        int rc = libc.setsockopt(-1, constants.solSocket, constants.soKeepAlive, new IntByReference(1), 4);
+        int rc = libc.setsockopt(-1, constants.solSocket, constants.soKeepAlive, transientValues(1, 1, 1, 0).on, 4);
         if (rc != -1) {
             throw new UnsupportedOperationException("setsockopt(-1) unexpectedly returned " + rc);
         }
@@ -83,12 +84,18 @@ public final class NativeSocketOptions {
         final Pointer userTimeout;
         final Pointer on;
 
-        private KeepAliveValues(Runtime runtime, long address) {
-            this.idle = Pointer.wrap(runtime, address, 4);
-            this.interval = Pointer.wrap(runtime, address + 4, 4);
-            this.count = Pointer.wrap(runtime, address + 8, 4);
-            this.userTimeout = Pointer.wrap(runtime, address + 12, 4);
-            this.on = Pointer.wrap(runtime, address + 16, 4);
+        private KeepAliveValues(Pointer block, int idleSeconds, int intervalSeconds, int count,
+                int userTimeoutMillis) {
+            block.putInt(0, idleSeconds);
+            block.putInt(4, intervalSeconds);
+            block.putInt(8, count);
+            block.putInt(12, userTimeoutMillis);
+            block.putInt(16, 1);
+            this.idle = block.slice(0, 4);
+            this.interval = block.slice(4, 4);
+            this.count = block.slice(8, 4);
+            this.userTimeout = block.slice(12, 4);
+            this.on = block.slice(16, 4);
         }
     }
 
@@ -104,34 +111,17 @@ public final class NativeSocketOptions {
             nextSlot.set(VALUE_SLOTS);
             return null;
         }
-        long address = valueSlots + (long) slot * VALUE_SLOT_BYTES;
-        Pointer block = Pointer.wrap(runtime, address, VALUE_SLOT_BYTES);
-        block.putInt(0, idleSeconds);
-        block.putInt(4, intervalSeconds);
-        block.putInt(8, count);
-        block.putInt(12, userTimeoutMillis);
-        block.putInt(16, 1);
-        return new KeepAliveValues(runtime, address);
+        Pointer block = Pointer.wrap(runtime, valueSlots + (long) slot * VALUE_SLOT_BYTES, VALUE_SLOT_BYTES);
+        return new KeepAliveValues(block, idleSeconds, intervalSeconds, count, userTimeoutMillis);
     }
 
-    /** Where {@link #prepare} ran out of slots: the same calls, each value marshalled per call. */
-    public void applyUnprepared(int fd, int idleSeconds, int intervalSeconds, int count, int userTimeoutMillis,
-            boolean setUserTimeout) throws NativeSocketException {
-        requireFd(fd);
-        set(fd, constants.ipprotoTcp, constants.keepIdle, new IntByReference(idleSeconds), "TCP_KEEPIDLE");
-        set(fd, constants.ipprotoTcp, constants.keepInterval, new IntByReference(intervalSeconds), "TCP_KEEPINTVL");
-        set(fd, constants.ipprotoTcp, constants.keepCount, new IntByReference(count), "TCP_KEEPCNT");
-        if (setUserTimeout && constants.hasUserTimeout()) {
-            set(fd, constants.ipprotoTcp, constants.userTimeout, new IntByReference(userTimeoutMillis),
-                    "TCP_USER_TIMEOUT");
-        }
-        set(fd, constants.solSocket, constants.soKeepAlive, new IntByReference(1), "SO_KEEPALIVE");
-    }
-
-    private static void requireFd(int fd) throws NativeSocketException {
-        if (fd < 0) {
-            throw new NativeSocketException("setsockopt", 9, "socket has no file descriptor");
-        }
+    /**
+     * The same values for one call, on the Java heap (jnr copies them in per call, as it did an IntByReference):
+     * where {@link #prepare} ran out of slots.
+     */
+    public KeepAliveValues transientValues(int idleSeconds, int intervalSeconds, int count, int userTimeoutMillis) {
+        return new KeepAliveValues(Memory.allocate(runtime, VALUE_SLOT_BYTES), idleSeconds, intervalSeconds, count,
+                userTimeoutMillis);
     }
 
     /**
@@ -139,7 +129,9 @@ public final class NativeSocketOptions {
      * TCP_USER_TIMEOUT only when asked (and where the OS has it).
      */
     public void apply(int fd, KeepAliveValues values, boolean setUserTimeout) throws NativeSocketException {
-        requireFd(fd);
+        if (fd < 0) {
+            throw new NativeSocketException("setsockopt", 9, "socket has no file descriptor");
+        }
         set(fd, constants.ipprotoTcp, constants.keepIdle, values.idle, "TCP_KEEPIDLE");
         set(fd, constants.ipprotoTcp, constants.keepInterval, values.interval, "TCP_KEEPINTVL");
         set(fd, constants.ipprotoTcp, constants.keepCount, values.count, "TCP_KEEPCNT");
@@ -181,12 +173,6 @@ public final class NativeSocketOptions {
         }
     }
 
-    private void set(int fd, int level, int option, IntByReference value, String name)
-            throws NativeSocketException {
-        if (libc.setsockopt(fd, level, option, value, 4) != 0) {
-            throw failure("setsockopt(" + name + ")");
-        }
-    }
 
     private int get(int fd, int level, int option, String name) throws NativeSocketException {
         IntByReference value = new IntByReference();

@@ -47,12 +47,11 @@ final class NativeApplier implements OptionApplier {
 
     private void apply(int fd, KeepAliveSettings settings, boolean setUserTimeout) throws Throwable {
         KeepAliveValues values = valuesOf(settings);
-        if (values != null) {
-            options.apply(fd, values, setUserTimeout);
-        } else {
-            options.applyUnprepared(fd, settings.idleSeconds(), settings.intervalSeconds(), settings.count(),
-                    settings.userTimeoutMillis(), setUserTimeout);
+        if (values == null) {
+            values = options.transientValues(settings.idleSeconds(), settings.intervalSeconds(), settings.count(),
+                    settings.userTimeoutMillis());
         }
+        options.apply(fd, values, setUserTimeout);
     }
 
     /** Null once the native slots are all taken (endless reloads with ever new values). */

@@ -1,0 +1,71 @@
+package io.kaagent.nativeio;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * Both kinds of values reach the kernel: those prepared in native memory, and the per-call ones used once the
+ * prepared slots are used up. Read back with getsockopt on the socket's own descriptor (found in /proc).
+ */
+class NativeSocketOptionsTest {
+    @Test
+    void preparedAndTransientValuesReachTheKernel() throws Exception {
+        NativeSocketOptions options = NativeSocketOptions.load();
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             Socket first = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
+             Socket second = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort())) {
+            int firstFd = fdOf(first);
+            options.apply(firstFd, options.prepare(31, 7, 4, 12000), true);
+            assertOptions(options, firstFd, 31, 7, 4, 12000);
+
+            int secondFd = fdOf(second);
+            options.apply(secondFd, options.transientValues(41, 9, 5, 0), false);
+            assertOptions(options, secondFd, 41, 9, 5, 0);
+        }
+    }
+
+    @Test
+    void slotsRunOutInsteadOfBeingReused() {
+        NativeSocketOptions options = NativeSocketOptions.load();
+        for (int i = 0; i < NativeSocketOptions.VALUE_SLOTS; i++) {
+            assertNotNull(options.prepare(1 + i, 1, 1, 0), "slot " + i);
+        }
+        assertNull(options.prepare(1, 1, 1, 0));
+        assertNull(options.prepare(2, 1, 1, 0));
+    }
+
+    @Test
+    void aSocketWithoutDescriptorIsRefused() {
+        NativeSocketOptions options = NativeSocketOptions.load();
+        NativeSocketException e = assertThrows(NativeSocketException.class,
+                () -> options.apply(-1, options.transientValues(30, 5, 3, 0), false));
+        assertEquals(9, e.errno());
+    }
+
+    private static void assertOptions(NativeSocketOptions options, int fd, int idle, int interval, int count,
+            int userTimeout) throws NativeSocketException {
+        assertTrue(options.getKeepAlive(fd), "SO_KEEPALIVE");
+        assertEquals(idle, options.getTcpKeepIdle(fd), "TCP_KEEPIDLE");
+        assertEquals(interval, options.getTcpKeepInterval(fd), "TCP_KEEPINTVL");
+        assertEquals(count, options.getTcpKeepCount(fd), "TCP_KEEPCNT");
+        assertEquals(userTimeout, options.getTcpUserTimeout(fd), "TCP_USER_TIMEOUT");
+    }
+
+    private static int fdOf(Socket socket) throws Exception {
+        for (ProcSocket candidate : ProcSockets.ofSelf()) {
+            if (candidate.local().getPort() == socket.getLocalPort() && candidate.hasPeer()) {
+                return candidate.fd();
+            }
+        }
+        throw new AssertionError("no descriptor in /proc/self for local port " + socket.getLocalPort());
+    }
+}
