@@ -127,23 +127,18 @@ final class TrackedSockets {
     }
 
     /** Housekeeping: empties the slots of collected sockets and purges the identity map. */
-    int dropCollected() {
-        int live = 0;
+    void dropCollected() {
         for (int c = 0; c < CHUNKS; c++) {
             AtomicReferenceArray<Slot> chunk = chunks.get(c);
             for (int i = 0; chunk != null && i < CHUNK_SIZE; i++) {
                 Slot slot = chunk.get(i);
-                if (slot != null) {
-                    if (slot.get() == null) {
-                        chunk.compareAndSet(i, slot, null);
-                    } else {
-                        live++;
-                    }
+                if (slot != null && slot.get() == null) {
+                    chunk.compareAndSet(i, slot, null);
                 }
             }
         }
         synchronized (this) {
-            return live + byIdentity.size();
+            byIdentity.size(); // a WeakHashMap purges collected keys whenever it is used
         }
     }
 
