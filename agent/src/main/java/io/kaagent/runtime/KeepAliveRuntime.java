@@ -345,9 +345,15 @@ public final class KeepAliveRuntime {
      */
     public SweepResult replacePolicyAndSweep(Policy replacement) {
         synchronized (sweepLock) {
-            replacePolicy(replacement);
+            this.policy = replacement;
             lastReloadError = null;
-            return sweepLocked("policy replaced");
+            try {
+                return sweepLocked("policy replaced");
+            } finally {
+                // Counted once the sweep is done: whoever sees the new count (the MBean's ReloadCount) also sees
+                // the sweep's per-rule counters and LastSweep, not the state halfway through.
+                reloads.incrementAndGet();
+            }
         }
     }
 
