@@ -23,10 +23,13 @@ import io.kaagent.runtime.PolicyWatcher;
 import io.kaagent.runtime.SweepResult;
 
 /**
- * The one start path of premain and agentmain. On the application's main thread only what cannot wait: read the
- * policy (a broken one must stop us before anything is installed), open java.base, define the bridge, rewrite the
- * hook targets. Native init, the MBean, the policy watcher and the start line happen on a daemon thread, a second
- * after start unless a socket needs native sooner (until then the JDK's extended socket options set the options).
+ * The one start path of premain and agentmain. On the application's main thread only what cannot wait: open
+ * java.base, define the bridge, register the hook transformer (targets are rewritten as they load). The policy is
+ * read on a daemon thread, the init thread, while the application starts; sockets connected before it is known are
+ * decided when it is, and a broken one is reported there and the agent steps aside (strict mode reads it in premain,
+ * to be able to stop the JVM). The same thread then loads the remaining hook targets; native init, the MBean, the
+ * policy watcher and the start line follow a second after start unless a socket needs native sooner (until then the
+ * JDK's extended socket options set the options).
  * <p>
  * A dynamic attach ({@code java -jar ka-agent.jar attach}) comes through here too, on the target's attach listener
  * thread, which may take its time: it waits for the native layer, brings the sockets already open under the policy
@@ -42,7 +45,11 @@ public final class Agent {
     private static final long HOUSEKEEPING_MILLIS = 5000;
     private static final String NOTHING_APPLIES = "neither native setsockopt nor the JDK fallback is available in "
             + "this JVM; the agent applies nothing (its log on the JVM's stderr has the reasons)";
+    /** How long a JVM's exit waits for the init thread to have read (and judged) the policy. */
+    private static final long POLICY_AT_EXIT_MILLIS = 5000;
     private static volatile KeepAliveRuntime running;
+    /** The hooks, once installed: they stay for the JVM's life, whatever happens to the runtime behind them. */
+    private static volatile HookInstaller installedHooks;
 
     private Agent() {
     }
@@ -73,18 +80,27 @@ public final class Agent {
         File file = PolicySources.chooseFile(policyArgument, env);
         // Stamped before it is read: an edit made while the agent starts is then a change the watcher sees.
         PolicyWatcher.Stamp readStamp = PolicyWatcher.Stamp.of(file);
-        Policy policy;
-        try {
-            policy = PolicySources.load(file, env);
-        } catch (PolicyException e) {
-            policyFailed(e, report, strict);
-            return;
-        }
-        AgentLog.configure(policy.logLevel(), policy.logFile());
         KeepAliveRuntime existing = running;
-        if (existing != null) {
-            replace(existing, policy, file, readStamp, env, report);
-            return;
+        // At launch the policy is read on the init thread while the application starts: reading YAML in a cold JVM
+        // costs ~100 ms, more than everything else premain does. Sockets connected before it is known wait for it
+        // in a queue (KeepAliveRuntime). Strict mode must stop the JVM on a broken policy, and an attach reports
+        // on it: both read it here, first.
+        Policy policy = null;
+        LaunchPolicyRead launchPolicy = null;
+        if (!attached && !strict && existing == null) {
+            launchPolicy = LaunchPolicyRead.start(file, env);
+        } else {
+            try {
+                policy = PolicySources.load(file, env);
+            } catch (PolicyException e) {
+                policyFailed(e, report, strict);
+                return;
+            }
+            AgentLog.configure(policy.logLevel(), policy.logFile());
+            if (existing != null) {
+                replace(existing, policy, file, readStamp, env, report);
+                return;
+            }
         }
         try {
             prepareJvm(instrumentation);
@@ -97,27 +113,99 @@ public final class Agent {
             return;
         }
         KeepAliveRuntime runtime = new KeepAliveRuntime(policy, isTrue(System.getProperty("ka.agent.test.failHook")));
-        // At start, before any application thread: sockets opened while the native layer loads get their options
-        // from the JDK at once. An attach waits for the native layer anyway, and jdk.net must not be first touched
-        // concurrently with the application's threads (JDK-8260366).
-        final OptionApplier jdkOptions = attached ? null : ApplierLoader.jdkOptionsOrNull();
+        // Sockets opened while the native layer loads get their options from the JDK at once. An attach waits for
+        // the native layer anyway. Before JDK 17, jdk.net must not be first touched concurrently with the
+        // application's threads (JDK-8260366, fixed in 17): there it is loaded here, before any of them runs. On 17+
+        // the init thread loads it (it loads java.net.Socket, whose rewrite would otherwise run in premain).
+        final boolean jdkOptionsNow = !attached && !ApplierLoader.jdkOptionsSafeConcurrently();
+        final OptionApplier jdkOptions = jdkOptionsNow ? ApplierLoader.jdkOptionsOrNull() : null;
         runtime.startupApplier(jdkOptions);
         // Handlers first: a socket connected while the targets are being rewritten is then not missed.
         BridgeHandlers.install(runtime);
-        List<String> problems = HookInstaller.install(instrumentation);
-        if (!problems.isEmpty()) {
-            AgentLog.error("some socket hooks are not in place, their sockets are left untouched: "
-                    + String.join("; ", problems));
+        HookInstaller hooks = installedHooks;
+        if (hooks == null) {
+            // Once per JVM: after a launch whose policy was broken, an attach finds the hooks in place already.
+            hooks = HookInstaller.install(instrumentation);
+            installedHooks = hooks;
+        }
+        // At launch the targets not loaded yet are loaded on the init thread, off the application's way; an attach
+        // finds them loaded and reports on the spot.
+        List<String> problems = attached ? hooks.complete() : null;
+        if (problems != null) {
+            reportHookProblems(problems);
         }
         running = runtime;
-        // list and status read these (AttachProtocol); the init thread marks the agent inactive if nothing applies.
-        publish(policy, file);
-        startBackground(runtime, attached, file, readStamp, env, jdkOptions);
+        Thread policyErrorsBeforeExit = null;
+        if (policy != null) {
+            // list and status read these (AttachProtocol); the init thread marks the agent inactive if nothing applies.
+            publish(policy, file);
+        } else {
+            policyErrorsBeforeExit = waitForPolicyAtExit(runtime);
+        }
+        startBackground(runtime, launchPolicy, attached ? null : hooks, file, readStamp, env, jdkOptions,
+                !attached && !jdkOptionsNow, policyErrorsBeforeExit);
         if (report != null) {
             if (!problems.isEmpty()) {
                 report.setProperty("warning", "some socket hooks are not in place: " + String.join("; ", problems));
             }
             sweepAfterAttach(runtime, report);
+        }
+    }
+
+    /**
+     * A JVM that ends before the init thread has read the policy still prints what is wrong with it: its exit waits
+     * (bounded) for the policy. Removed as soon as the policy is known, so a longer-lived JVM's exit never waits.
+     */
+    private static Thread waitForPolicyAtExit(final KeepAliveRuntime runtime) {
+        Thread hook = new Thread(new Runnable() {
+            @Override
+            public void run() {
+                try {
+                    runtime.awaitPolicyKnown(POLICY_AT_EXIT_MILLIS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }, "ka-agent-policy-at-exit");
+        try {
+            Runtime.getRuntime().addShutdownHook(hook);
+            return hook;
+        } catch (RuntimeException shuttingDown) {
+            return null;
+        }
+    }
+
+    /**
+     * The policy of a launch, read on the init thread: the queued sockets are decided; a broken policy is reported
+     * line by line and the agent steps aside (the hooks stay in, calling nothing).
+     *
+     * @return false when the policy is broken
+     */
+    private static boolean readPolicyAtLaunch(KeepAliveRuntime runtime, LaunchPolicyRead read, File file) {
+        Policy policy;
+        try {
+            policy = read.await();
+        } catch (InterruptedException e) {
+            runtime.policyUnavailable();
+            return false;
+        } catch (PolicyException e) {
+            BridgeHandlers.uninstall();
+            running = null;
+            policyFailed(e, null, false);
+            // Only now: a JVM's exit waits for this (waitForPolicyAtExit), so the lines above are never lost.
+            runtime.policyUnavailable();
+            return false;
+        }
+        AgentLog.configure(policy.logLevel(), policy.logFile());
+        runtime.policyLoaded(policy);
+        publish(policy, file);
+        return true;
+    }
+
+    private static void reportHookProblems(List<String> problems) {
+        if (!problems.isEmpty()) {
+            AgentLog.error("some socket hooks are not in place, their sockets are left untouched: "
+                    + String.join("; ", problems));
         }
     }
 
@@ -247,12 +335,34 @@ public final class Agent {
         }
     }
 
-    private static void startBackground(final KeepAliveRuntime runtime, final boolean attached, final File file,
-            final PolicyWatcher.Stamp readStamp,
-            final Map<String, String> env, final OptionApplier jdkOptions) {
+    /** @param pendingHooks at launch, the hooks whose targets are still to be loaded; null on attach */
+    /** @param launchPolicy the policy being read at launch; null when it was read in premain */
+    private static void startBackground(final KeepAliveRuntime runtime, final LaunchPolicyRead launchPolicy,
+            final HookInstaller pendingHooks,
+            final File file, final PolicyWatcher.Stamp readStamp,
+            final Map<String, String> env, final OptionApplier loadedJdkOptions, final boolean loadJdkOptions,
+            final Thread policyErrorsBeforeExit) {
+        final boolean attached = pendingHooks == null;
         Thread thread = new Thread(new Runnable() {
             @Override
             public void run() {
+                OptionApplier jdkOptions = loadedJdkOptions;
+                if (loadJdkOptions) {
+                    // Before the policy is handed over: a socket waiting for it then finds the JDK's options ready
+                    // too, and returns from connect with its options set.
+                    jdkOptions = ApplierLoader.jdkOptionsOrNull();
+                    runtime.startupApplier(jdkOptions);
+                }
+                if (launchPolicy != null) {
+                    boolean valid = readPolicyAtLaunch(runtime, launchPolicy, file);
+                    removeShutdownHook(policyErrorsBeforeExit);
+                    if (!valid) {
+                        return;
+                    }
+                }
+                if (pendingHooks != null) {
+                    reportHookProblems(pendingHooks.complete());
+                }
                 if (jdkOptions != null) {
                     // Native init costs 110-225 ms of CPU (FACTS.md) and the JDK's options already serve new
                     // sockets: a CLI tool or a batch job that ends within the delay never pays it.
@@ -289,6 +399,17 @@ public final class Agent {
         }, "ka-agent-init");
         thread.setDaemon(true);
         thread.start();
+    }
+
+    private static void removeShutdownHook(Thread hook) {
+        if (hook == null) {
+            return;
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (RuntimeException shuttingDown) {
+            // The JVM is exiting and the hook runs; it finds the policy known and returns at once.
+        }
     }
 
     static String version() {

@@ -64,6 +64,35 @@ class EnforceTest {
         assertEquals(3, nativeLines, "every connection set through the native layer\n" + app.describe());
     }
 
+    /**
+     * At launch the policy is read on a thread of its own while the application starts: here it takes 1.5 s
+     * (test-only delay), so the three sockets connect before it is known. Their connect waits for it, and they end
+     * up exactly as if it had been there from the start, the driver's own calls after connect included.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"enforce: true", "enforce: false"})
+    void socketsConnectedBeforeThePolicyIsKnownGetItAfterwards(String variant, @TempDir Path dir)
+            throws Exception {
+        KernelSocketReader.assumeAvailable();
+        boolean enforce = variant.endsWith("true");
+        KernelSocketOptions expected = enforce ? POLICY : APPLICATION;
+        try (EchoServer peer = EchoServer.start();
+             ChildJvm app = builder(dir, peer, "", ", " + variant)
+                     .sysProp("ka.agent.test.policyDelayMillis", "1500").start()) {
+            int[] local = SampleOutput.ports(app.awaitStdout("READY", TestEnv.START_TIMEOUT));
+            KernelSocketReader kernel = KernelSocketReader.of(app.pid());
+            List<Executable> checks = new ArrayList<>();
+            for (int i = 0; i < KINDS.length; i++) {
+                int n = i;
+                checks.add(() -> assertOptions(expected, kernel, kernel.connection(local[n], peer.port()),
+                        KINDS[n] + "\n" + app.describe()));
+            }
+            assertAll(checks);
+            long decidedLate = app.stderrLines().stream().filter(line -> line.contains("\" applied ")).count();
+            assertEquals(3, decidedLate, "one decision per socket once the policy arrived\n" + app.describe());
+        }
+    }
+
     @Test
     void neutralisedCallsAreCounted(@TempDir Path dir) throws Exception {
         KernelSocketReader.assumeAvailable();
@@ -98,6 +127,10 @@ class EnforceTest {
     }
 
     private static ChildJvm driver(Path dir, EchoServer peer, String defaults, String rule, String... delay) {
+        return builder(dir, peer, defaults, rule).args((Object[]) delay).start();
+    }
+
+    private static ChildJvm.Builder builder(Path dir, EchoServer peer, String defaults, String rule) {
         Path policy = Policies.write(dir, """
                 version: 1
                 log: debug
@@ -105,7 +138,6 @@ class EnforceTest {
                 rules:
                   - {name: db, port: %d, idle: 31s, intvl: 7s, cnt: 4%s}
                 """.formatted(defaults, peer.port(), rule));
-        return ChildJvm.builder().agent(policy).mainClass("DriverLikeClient").args("127.0.0.1", peer.port())
-                .args((Object[]) delay).start();
+        return ChildJvm.builder().agent(policy).mainClass("DriverLikeClient").args("127.0.0.1", peer.port());
     }
 }

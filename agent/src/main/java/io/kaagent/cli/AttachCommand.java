@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
 
+import io.kaagent.JavaRelease;
 import io.kaagent.attach.AttachClient;
 import io.kaagent.attach.AttachException;
 import io.kaagent.attach.AttachProtocol;
@@ -145,25 +146,11 @@ final class AttachCommand {
      * Nothing ka-agent can do avoids it, so the command says where it came from.
      */
     private static void explainDynamicLoadWarning(JvmProcess process, Properties properties, PrintStream out) {
-        int feature = feature(properties.getProperty("java.specification.version"));
+        int feature = JavaRelease.feature(properties.getProperty("java.specification.version"));
         if (feature >= 21 && !process.enablesDynamicAgentLoading()) {
             out.println("note: pid " + process.pid() + " runs Java " + feature + ", which printed \"WARNING: A Java "
                     + "agent has been loaded dynamically\" on its stderr (JEP 451): expected and harmless; start the JVM "
                     + "with -XX:+EnableDynamicAgentLoading to avoid it");
-        }
-    }
-
-    private static int feature(String specificationVersion) {
-        if (specificationVersion == null) {
-            return 0;
-        }
-        String version = specificationVersion.startsWith("1.") ? specificationVersion.substring(2)
-                : specificationVersion;
-        int dot = version.indexOf('.');
-        try {
-            return Integer.parseInt(dot < 0 ? version : version.substring(0, dot));
-        } catch (NumberFormatException e) {
-            return 0;
         }
     }
 

@@ -9,6 +9,8 @@ import java.lang.invoke.MethodType;
 import java.lang.reflect.Field;
 import java.security.ProtectionDomain;
 
+import io.kaagent.JavaRelease;
+
 /**
  * Puts {@code io.kaagent.bootstrap.KaBridge} into the bootstrap loader, where the code inlined into JDK classes can
  * see it. Defined directly rather than through {@code appendToBootstrapClassLoaderSearch}, which prints a CDS
@@ -43,13 +45,24 @@ public final class BootstrapBridge {
             field.setAccessible(true);
             unsafe = field.get(null);
         }
-        // A bound method handle called exactly: reflection's Method.invoke costs ~15 ms here on JDK 25 (it spins
-        // method handles of its own for this six-argument signature), this ~3 ms.
+        if (!reflectionSpinsHandles()) {
+            // Up to JDK 17 Method.invoke calls natively at first: no method handle is spun, which saves the
+            // ~10 ms of java.lang.invoke set-up that binding one costs a cold JVM.
+            return (Class<?>) unsafeType.getMethod("defineClass", String.class, byte[].class, int.class, int.class,
+                    ClassLoader.class, ProtectionDomain.class).invoke(unsafe, NAME, bytes, 0, bytes.length, null, null);
+        }
+        // JDK 18+: a bound method handle called exactly: reflection's Method.invoke costs ~15 ms here on JDK 25 (it
+        // spins method handles of its own for this six-argument signature), this ~3 ms.
         MethodHandle define = MethodHandles.lookup().findVirtual(unsafeType, "defineClass",
                 MethodType.methodType(Class.class, String.class, byte[].class, int.class, int.class,
                         ClassLoader.class, ProtectionDomain.class)).bindTo(unsafe);
         return (Class<?>) define.invokeExact(NAME, bytes, 0, bytes.length, (ClassLoader) null,
                 (ProtectionDomain) null);
+    }
+
+    /** JDK 18+ (JEP 416): core reflection is built on method handles, spun per signature on first use. */
+    private static boolean reflectionSpinsHandles() {
+        return JavaRelease.current() >= 18;
     }
 
     private static byte[] read(ClassLoader loader, String resource) throws IOException {

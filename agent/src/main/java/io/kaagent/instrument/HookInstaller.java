@@ -2,51 +2,79 @@ package io.kaagent.instrument;
 
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
- * Loads the target classes, then retransforms them (FACTS.md: transforming them while they load deadlocked on
- * JDK 25), then checks that every hook took — a transform that silently did nothing must not pass for a working agent.
+ * Puts the hooks in in two steps. {@link #install} registers the transformer and retransforms the targets the JVM
+ * has already loaded (at launch: none; on attach: most). Every other target is rewritten as it loads, so nothing is
+ * loaded at start that the application would not load itself: a hello world never pays for ASM or the socket
+ * classes. {@link #complete} then loads the remaining targets, on the agent's own thread, and checks that every
+ * hook took — a transform that silently did nothing must not pass for a working agent.
  */
 public final class HookInstaller {
-    private HookInstaller() {
+    private final HookTransformer transformer;
+    private final List<String> problems = new ArrayList<String>();
+
+    private HookInstaller(HookTransformer transformer) {
+        this.transformer = transformer;
     }
 
-    /** @return the problems found by the self-test; empty when every hook is in place. */
-    public static List<String> install(Instrumentation instrumentation) {
-        List<String> problems = new ArrayList<String>();
-        List<Class<?>> classes = new ArrayList<Class<?>>();
-        List<HookTarget> targets = new ArrayList<HookTarget>();
+    /** Registers the hooks; the targets already loaded are rewritten now. Problems wait for {@link #complete}. */
+    public static HookInstaller install(Instrumentation instrumentation) {
+        HookTransformer transformer = new HookTransformer(HookTarget.ALL);
+        HookInstaller installer = new HookInstaller(transformer);
+        // Registered before looking at what is loaded: a target loading meanwhile is then rewritten as it loads,
+        // or found loaded below and retransformed (from its original bytes, so twice does no harm).
+        instrumentation.addTransformer(transformer, true);
+        Set<String> targetNames = new HashSet<String>(HookTarget.classNames());
+        List<Class<?>> loaded = new ArrayList<Class<?>>();
+        for (Class<?> type : instrumentation.getAllLoadedClasses()) {
+            if (type.getClassLoader() == null && targetNames.contains(type.getName())) {
+                loaded.add(type);
+            }
+        }
+        if (!loaded.isEmpty()) {
+            try {
+                instrumentation.retransformClasses(loaded.toArray(new Class<?>[0]));
+            } catch (Throwable t) {
+                installer.problems.add("retransformation failed: " + t);
+            }
+        }
+        return installer;
+    }
+
+    /**
+     * Loads the targets not loaded yet (each is rewritten as it loads, on this thread instead of on the application's
+     * first socket) and runs the self-test.
+     *
+     * @return the problems found; empty when every hook is in place
+     */
+    public List<String> complete() {
+        List<String> found = new ArrayList<String>(problems);
+        List<String> missingClasses = new ArrayList<String>();
         for (String name : HookTarget.classNames()) {
             try {
                 // The bootstrap loader, without initialising: the JDK's own copy, nothing of the application's.
-                classes.add(Class.forName(name, false, null));
+                Class.forName(name, false, null);
             } catch (ClassNotFoundException e) {
-                problems.add("class " + name + " not found in this JDK");
+                missingClasses.add(name.replace('.', '/'));
+                found.add("class " + name + " not found in this JDK");
+            } catch (LinkageError e) {
+                found.add("class " + name + " cannot be loaded: " + e);
             }
         }
+        found.addAll(transformer.failures());
         for (HookTarget target : HookTarget.ALL) {
-            for (Class<?> type : classes) {
-                if (type.getName().equals(target.className.replace('/', '.'))) {
-                    targets.add(target);
+            if (!missingClasses.contains(target.className)
+                    && !transformer.applied().contains(HookTransformer.key(target))) {
+                String problem = "hook did not take: " + target;
+                if (!found.contains(problem)) {
+                    found.add(problem);
                 }
             }
         }
-        HookTransformer transformer = new HookTransformer(targets);
-        instrumentation.addTransformer(transformer, true);
-        try {
-            instrumentation.retransformClasses(classes.toArray(new Class<?>[0]));
-        } catch (Throwable t) {
-            instrumentation.removeTransformer(transformer);
-            problems.add("retransformation failed: " + t);
-            return problems;
-        }
-        problems.addAll(transformer.failures());
-        for (HookTarget target : targets) {
-            if (!transformer.applied().contains(HookTransformer.key(target))) {
-                problems.add("hook did not take: " + target);
-            }
-        }
-        return problems;
+        return found;
     }
 }

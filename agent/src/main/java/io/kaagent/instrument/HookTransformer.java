@@ -16,7 +16,12 @@ import net.bytebuddy.jar.asm.Opcodes;
 /**
  * Rewrites the hook targets with the ASM that Byte Buddy embeds, by hand: no AgentBuilder, no runtime code
  * generation. That keeps start-up near the cost of a bare class-file transformer (FACTS.md: an AgentBuilder costs
- * ~500 ms more). Stays registered so that hooks survive another agent's later retransformation of the same classes.
+ * ~500 ms more). A target is rewritten as it loads, or retransformed if it was loaded before the agent came.
+ * Stays registered so that hooks survive another agent's later retransformation of the same classes.
+ * <p>
+ * Rewriting a class while it loads is safe here because nothing this class and its ASM need is a socket class or
+ * refers to one: the JDK 25 deadlock of FACTS.md came from transformer code that loaded JDK classes (type
+ * descriptions, frame computation) inside the transform. Only the bootstrap loader's copies are touched.
  */
 final class HookTransformer implements ClassFileTransformer {
     private final List<HookTarget> targets;
@@ -36,9 +41,7 @@ final class HookTransformer implements ClassFileTransformer {
     @Override
     public byte[] transform(ClassLoader loader, String className, Class<?> redefined, ProtectionDomain domain,
             byte[] classfile) {
-        // Only on retransformation (redefined is null while a class loads): the targets are loaded first, and
-        // rewriting one while it loads deadlocked on JDK 25 (FACTS.md).
-        if (loader != null || redefined == null || className == null || !targetClasses.contains(className)) {
+        if (loader != null || className == null || !targetClasses.contains(className)) {
             return null;
         }
         try {
@@ -47,7 +50,13 @@ final class HookTransformer implements ClassFileTransformer {
             // never has to load classes to merge types — loading JDK classes inside a transform can deadlock.
             ClassWriter writer = new ClassWriter(reader, ClassWriter.COMPUTE_MAXS);
             reader.accept(new HookClassVisitor(writer, className), 0);
-            return writer.toByteArray();
+            byte[] rewritten = writer.toByteArray();
+            for (HookTarget target : targets) {
+                if (target.className.equals(className) && !applied.contains(key(target))) {
+                    failures.add("hook did not take: " + target);
+                }
+            }
+            return rewritten;
         } catch (Throwable t) {
             failures.add(className + ": " + t);
             return null;
@@ -59,6 +68,7 @@ final class HookTransformer implements ClassFileTransformer {
         return applied;
     }
 
+    /** What went wrong so far: a target that failed to rewrite, or a method of it that was not found. */
     Set<String> failures() {
         return failures;
     }

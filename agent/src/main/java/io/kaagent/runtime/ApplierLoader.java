@@ -1,5 +1,6 @@
 package io.kaagent.runtime;
 
+import io.kaagent.JavaRelease;
 import io.kaagent.log.AgentLog;
 import io.kaagent.nativeio.NativeSocketOptions;
 import io.kaagent.nativeio.SocketFds;
@@ -10,9 +11,9 @@ public final class ApplierLoader {
     }
 
     /**
-     * The JDK's extended socket options, or null where this JDK has none. Cheap (about a millisecond: jdk.net's
-     * classes and libextnet); called in premain, before any application thread runs, so jdk.net's class
-     * initialisers are never first touched concurrently (JDK-8260366).
+     * The JDK's extended socket options, or null where this JDK has none: jdk.net's classes and libextnet. Before
+     * JDK 17 called in premain, before any application thread runs, so jdk.net's class initialisers are never first
+     * touched concurrently (JDK-8260366); see {@link #jdkOptionsSafeConcurrently()}.
      */
     public static OptionApplier jdkOptionsOrNull() {
         try {
@@ -20,6 +21,14 @@ public final class ApplierLoader {
         } catch (Throwable t) {
             return null;
         }
+    }
+
+    /**
+     * Whether jdk.net's options may be first touched while application threads run: JDK-8260366 (a class-init
+     * deadlock between jdk.net.ExtendedSocketOptions and sun.net.ext.ExtendedSocketOptions) is fixed in JDK 17.
+     */
+    public static boolean jdkOptionsSafeConcurrently() {
+        return JavaRelease.current() >= 17;
     }
 
     /**

@@ -3,6 +3,7 @@ package io.kaagent.runtime;
 import java.net.Socket;
 import java.net.SocketOption;
 import java.nio.channels.Channel;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -19,7 +20,8 @@ import io.kaagent.policy.Rule;
 
 /**
  * Decides and applies, for every socket the hooks report. Runs on the application's threads, so it is short,
- * allocation-light, and catches everything. The native layer loads on a background thread (110–225 ms, FACTS.md);
+ * allocation-light, and catches everything. At launch the policy is read on the agent's own thread: a socket
+ * connected before it is known waits for it (bounded; past that it is queued and decided when the policy arrives). The native layer loads on a background thread (110–225 ms, FACTS.md);
  * a socket decided before it is ready gets its options at once through the JDK's own extended socket options
  * (loaded in premain, microseconds a call), so connect and accept never hand the application a socket without
  * them. Only where that is impossible (no jdk.net) do sockets wait in a queue for the native layer.
@@ -51,9 +53,36 @@ public final class KeepAliveRuntime {
     /** Set while the agent itself sets options, so its own setOption calls are not neutralised. */
     private final ThreadLocal<Boolean> applying = new ThreadLocal<Boolean>();
 
+    /** How many sockets may wait for the policy; beyond that they are left untouched (counted as hook failures). */
+    private static final int MAX_UNDECIDED = 10000;
+    private static final long POLICY_WAIT_MILLIS = 2000;
+    /**
+     * Sockets the hooks reported before the policy was read: at launch the init thread reads it while the application
+     * starts (YAML costs a cold JVM ~100 ms). Decided once it arrives; null from then on. Guarded by itself.
+     */
+    private List<Undecided> undecided;
+    private final Object undecidedLock = new Object();
+    private final CountDownLatch policyKnown = new CountDownLatch(1);
+
+    /** @param policy the policy, or null when it arrives later through {@link #policyLoaded} */
     public KeepAliveRuntime(Policy policy, boolean failOnPurpose) {
         this.policy = policy;
         this.failOnPurpose = failOnPurpose;
+        if (policy == null) {
+            undecided = new ArrayList<Undecided>();
+        } else {
+            policyKnown.countDown();
+        }
+    }
+
+    private static final class Undecided {
+        final Object socket;
+        final Endpoint endpoint;
+
+        Undecided(Object socket, Endpoint endpoint) {
+            this.socket = socket;
+            this.endpoint = endpoint;
+        }
     }
 
     private static final class SweptFd {
@@ -83,7 +112,7 @@ public final class KeepAliveRuntime {
             if (failOnPurpose) {
                 throw new IllegalStateException("hook failure requested by -Dka.agent.test.failHook=true");
             }
-            decide(socket, Endpoint.outbound(socket, dialled));
+            decide(socket, Endpoint.outbound(socket, dialled), true);
         } catch (Throwable t) {
             hookFailed(t);
         }
@@ -94,7 +123,7 @@ public final class KeepAliveRuntime {
             if (failOnPurpose) {
                 throw new IllegalStateException("hook failure requested by -Dka.agent.test.failHook=true");
             }
-            decide(socket, Endpoint.inbound(socket));
+            decide(socket, Endpoint.inbound(socket), true);
         } catch (Throwable t) {
             hookFailed(t);
         }
@@ -109,6 +138,11 @@ public final class KeepAliveRuntime {
             TrackedSockets.Entry entry = tracked.get(socket);
             if (entry == null && !sweptFds.isEmpty()) {
                 entry = adoptSwept(socket);
+            }
+            if (entry == null && applying.get() == null && policyKnown.getCount() > 0 && isUndecided(socket)) {
+                // Connected before the policy was read: wait for its decision, then treat the call as usual.
+                awaitPolicy();
+                entry = tracked.get(socket);
             }
             if (entry == null || applying.get() != null) {
                 return false;
@@ -137,11 +171,27 @@ public final class KeepAliveRuntime {
         }
     }
 
-    private void decide(Object socket, Endpoint endpoint) {
+    /** @param mayWait false on the agent's own thread, which is the one the waits would wait for */
+    private void decide(Object socket, Endpoint endpoint, boolean mayWait) {
         if (endpoint == null) {
             return;
         }
         Policy inForce = policy;
+        if (inForce == null) {
+            // At launch the policy is being read on the agent's own thread (~100 ms in a cold JVM): wait for it,
+            // bounded, so that connect and accept still return with the options set. Only a socket of the JVM's
+            // first moments pays this, once; past the bound it is queued and decided when the policy arrives.
+            if (mayWait) {
+                awaitPolicy();
+            }
+            inForce = policy;
+            if (inForce == null) {
+                inForce = policyOrDefer(socket, endpoint);
+                if (inForce == null) {
+                    return;
+                }
+            }
+        }
         String host = inForce.matchesHosts(endpoint.direction) ? endpoint.host() : null;
         LastDecision last = LastDecision.decide(lastDecision, inForce, endpoint.direction, host, endpoint.remote,
                 endpoint.port);
@@ -164,7 +214,7 @@ public final class KeepAliveRuntime {
         TrackedSockets.Entry entry = new TrackedSockets.Entry(rule, endpoint);
         OptionApplier current = applier;
         if (current == null) {
-            current = whileStarting(rule.settings());
+            current = whileStarting(rule.settings(), mayWait);
         }
         if (current != null) {
             apply(current, socket, entry, ruleCounters);
@@ -174,6 +224,8 @@ public final class KeepAliveRuntime {
         pending.add(new Pending(socket, entry));
         if (applier != null) {
             drainPending(); // the init thread finished between our two reads
+        } else if (startupApplier != null) {
+            drainPendingWithStartupApplier(); // the JDK's options arrived between our two reads
         }
     }
 
@@ -182,11 +234,13 @@ public final class KeepAliveRuntime {
      * the JDK cannot set, so a rule that asks for it waits (bounded) for the native layer: only a connection made in
      * the JVM's first few hundred milliseconds under such a rule pays that, once. Null: queue the socket.
      */
-    private OptionApplier whileStarting(KeepAliveSettings settings) {
+    private OptionApplier whileStarting(KeepAliveSettings settings, boolean mayWait) {
         if (settings.userTimeoutMillis() == 0) {
             return startupApplier;
         }
-        awaitApplier();
+        if (mayWait) {
+            awaitApplier();
+        }
         return applier;
     }
 
@@ -237,7 +291,86 @@ public final class KeepAliveRuntime {
                 "skipped a socket: " + t + " (further failures like this are counted, not logged)");
     }
 
+    /** The policy, or null after queueing the socket for it (or dropping it: no policy will come, or too many). */
+    private Policy policyOrDefer(Object socket, Endpoint endpoint) {
+        synchronized (undecidedLock) {
+            Policy inForce = policy;
+            if (inForce != null || undecided == null) {
+                return inForce;
+            }
+            if (undecided.size() < MAX_UNDECIDED) {
+                undecided.add(new Undecided(socket, endpoint));
+            } else {
+                hookFailures.incrementAndGet();
+            }
+            return null;
+        }
+    }
+
+    private boolean isUndecided(Object socket) {
+        synchronized (undecidedLock) {
+            if (undecided != null) {
+                for (Undecided waiting : undecided) {
+                    if (waiting.socket == socket) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+    }
+
+    /** Bounded; on application threads, so an interrupt is neither swallowed nor thrown, only kept. */
+    private void awaitPolicy() {
+        try {
+            policyKnown.await(POLICY_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     // ---- called by the agent's own thread ----
+
+    /** The policy read at launch: sockets connected meanwhile are decided now, then anyone waiting goes on. */
+    public void policyLoaded(Policy loaded) {
+        List<Undecided> waiting;
+        synchronized (undecidedLock) {
+            this.policy = loaded; // from here on hooks decide for themselves; nothing more joins the queue
+            waiting = undecided == null ? null : new ArrayList<Undecided>(undecided);
+        }
+        try {
+            if (waiting != null) {
+                for (Undecided socket : waiting) {
+                    try {
+                        if (isOpen(socket.socket)) {
+                            decide(socket.socket, socket.endpoint, false);
+                        }
+                    } catch (Throwable t) {
+                        hookFailed(t);
+                    }
+                }
+            }
+        } finally {
+            // Kept until now so that an option call on a queued socket (isUndecided) waits for its decision.
+            synchronized (undecidedLock) {
+                undecided = null;
+            }
+            policyKnown.countDown();
+        }
+    }
+
+    /** The policy could not be read: nothing will be decided; the sockets that waited are left as they are. */
+    public void policyUnavailable() {
+        synchronized (undecidedLock) {
+            undecided = null;
+        }
+        policyKnown.countDown();
+    }
+
+    /** Waits (bounded) until the policy read at launch is known, or known to be broken; false on time-out. */
+    public boolean awaitPolicyKnown(long millis) throws InterruptedException {
+        return policyKnown.await(millis, TimeUnit.MILLISECONDS);
+    }
 
     /**
      * The init thread, before it loads the native layer: waits up to {@code millis} unless a socket or a sweep needs
@@ -251,9 +384,33 @@ public final class KeepAliveRuntime {
         }
     }
 
-    /** Before the hooks are installed: what sets options until the native layer is ready (null: nothing). */
+    /**
+     * What sets options until the native layer is ready (null: nothing; sockets wait for native). Set before the
+     * hooks go in, or on JDK 17+ by the init thread just after: sockets decided before then get their options here.
+     */
     public void startupApplier(OptionApplier jdkOptions) {
         this.startupApplier = jdkOptions;
+        if (jdkOptions != null) {
+            drainPendingWithStartupApplier();
+        }
+    }
+
+    /** Queued sockets whose rule the JDK's options can serve; those that need TCP_USER_TIMEOUT wait for native. */
+    private void drainPendingWithStartupApplier() {
+        OptionApplier startup = startupApplier;
+        List<Pending> needNative = new ArrayList<Pending>();
+        Pending next;
+        while (applier == null && (next = pending.poll()) != null) {
+            if (next.entry.rule.settings().userTimeoutMillis() != 0) {
+                needNative.add(next);
+            } else if (isOpen(next.socket) && !next.entry.applied) {
+                apply(startup, next.socket, next.entry);
+            }
+        }
+        pending.addAll(needNative);
+        if (applier != null) {
+            drainPending(); // the native layer arrived meanwhile
+        }
     }
 
     /** The native layer (or the fallback) is ready: sockets decided before now get their options. */
