@@ -4,12 +4,14 @@ import java.io.File;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
+import io.kaagent.config.PolicyCache;
 import io.kaagent.config.PolicyException;
 import io.kaagent.policy.Policy;
 
 /**
  * The policy of a launch, read on a thread of its own from the start of premain: YAML in a cold JVM costs ~100 ms,
- * and this way it overlaps with everything else premain and the application do instead of preceding it.
+ * and this way it overlaps with everything else premain and the application do instead of preceding it. Through
+ * the {@link PolicyCache}: from the second start with the same policy text on, no YAML is read at all.
  */
 final class LaunchPolicyRead implements Runnable {
     private final File file;
@@ -36,7 +38,7 @@ final class LaunchPolicyRead implements Runnable {
     public void run() {
         try {
             delayForTests();
-            policy = PolicySources.load(file, env);
+            policy = PolicySources.load(file, env, PolicyCache.forUser(Agent.version()));
         } catch (PolicyException e) {
             invalid = e;
         } catch (RuntimeException e) {

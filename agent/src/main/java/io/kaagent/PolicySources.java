@@ -3,6 +3,7 @@ package io.kaagent;
 import java.io.File;
 import java.util.Map;
 
+import io.kaagent.config.PolicyCache;
 import io.kaagent.config.PolicyException;
 import io.kaagent.config.PolicyLoader;
 import io.kaagent.policy.DefaultPolicy;
@@ -37,7 +38,13 @@ final class PolicySources {
     }
 
     static Policy load(File file, Map<String, String> env) throws PolicyException {
-        Policy policy = file == null ? DefaultPolicy.create() : PolicyLoader.load(file.toPath());
+        return load(file, env, null);
+    }
+
+    /** @param cache where the compiled policy may come from (at launch), or null to read the YAML */
+    static Policy load(File file, Map<String, String> env, PolicyCache cache) throws PolicyException {
+        Policy policy = file == null ? DefaultPolicy.create()
+                : cache == null ? PolicyLoader.load(file.toPath()) : cache.load(file.toPath());
         return EnvOverrides.apply(policy, env);
     }
 

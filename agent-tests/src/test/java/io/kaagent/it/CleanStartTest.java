@@ -79,10 +79,11 @@ class CleanStartTest {
     /**
      * Files: jffi's own loader unpacked its stub into java.io.tmpdir on every start, into the working directory when
      * that failed, and a JVM that ended meanwhile left empty jffi*.so files in both. The agent keeps exactly one
-     * copy, in an owner-only cache directory of its own, and nothing else — however short-lived the JVMs.
+     * copy, in an owner-only cache directory of its own, beside the compiled policy (PolicyCache), and nothing
+     * else — however short-lived the JVMs.
      */
     @Test
-    void shortLivedJvmsLeaveNothingButTheCachedStub(@TempDir Path dir) throws Exception {
+    void shortLivedJvmsLeaveNothingButTheCachedStubAndPolicy(@TempDir Path dir) throws Exception {
         Path work = Files.createDirectory(dir.resolve("work"));
         Path tmp = Files.createDirectory(dir.resolve("tmp"));
         int port = FreePorts.allocate(1)[0];
@@ -114,10 +115,14 @@ class CleanStartTest {
                     () -> assertEquals(List.of(cache), inTmp.collect(Collectors.toList()), "java.io.tmpdir"));
         }
         try (Stream<Path> cached = Files.list(cache)) {
-            List<String> names = cached.map(p -> p.getFileName().toString()).collect(Collectors.toList());
+            List<String> names = cached.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList());
+            // Five JVMs, one policy text: one stub and one compiled policy, no half-written copy of either.
             assertAll(
-                    () -> assertEquals(1, names.size(), "one cached stub: " + names),
+                    () -> assertEquals(2, names.size(), "one cached stub and one compiled policy: " + names),
                     () -> assertTrue(names.get(0).matches("libjffi-1\\.2-[0-9a-f]{16}\\.so"), names.toString()),
+                    () -> assertTrue(names.get(1).matches("policy-[0-9a-f]+-[0-9]+\\.bin"), names.toString()),
+                    () -> assertEquals("rw-------", PosixFilePermissions.toString(
+                            Files.getPosixFilePermissions(cache.resolve(names.get(1)))), "owner-only entry"),
                     () -> assertEquals("rwx------", PosixFilePermissions.toString(
                             Files.getPosixFilePermissions(cache)), "owner-only cache directory"));
         }

@@ -1,5 +1,8 @@
 package io.kaagent.config;
 
+import java.io.File;
+import java.io.FileInputStream;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -9,7 +12,6 @@ import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -62,7 +64,7 @@ public final class PolicyLoader {
     private static String readText(Path file, ProblemList problems) {
         byte[] bytes;
         try {
-            if (Files.isDirectory(file)) {
+            if (file.toFile().isDirectory()) {
                 problems.fileError("is a directory, not a policy file");
                 return null;
             }
@@ -77,6 +79,10 @@ public final class PolicyLoader {
             problems.fileError("cannot read the file: " + e);
             return null;
         }
+        return textOf(bytes, problems);
+    }
+
+    private static String textOf(byte[] bytes, ProblemList problems) {
         if (bytes.length > MAX_FILE_BYTES) {
             problems.fileError("the file is larger than " + MAX_FILE_BYTES + " bytes; a policy file is a few KiB");
             return null;
@@ -84,11 +90,33 @@ public final class PolicyLoader {
         return decodeUtf8(bytes, problems);
     }
 
-    /** Reads no more than the limit, so a huge or endless file (a FIFO, /dev/zero) is never held in memory. */
+    /** A policy file's bytes, at most {@link #MAX_FILE_BYTES} + 1 of them (more means too large). */
+    public static byte[] readBytes(Path file) throws IOException {
+        if (file.toFile().isDirectory()) {
+            throw new IOException(file + " is a directory");
+        }
+        return readAtMost(file, MAX_FILE_BYTES + 1);
+    }
+
+    /** Bytes read by {@link #readBytes}: checked and parsed exactly as {@link #load} would, same messages. */
+    public static Policy parseFileBytes(byte[] bytes, String fileName) throws PolicyException {
+        ProblemList problems = new ProblemList(fileName);
+        String text = textOf(bytes, problems);
+        if (text == null) {
+            throw new PolicyException(problems.errors());
+        }
+        return parseWithWarnings(text, fileName).policy();
+    }
+
+    /**
+     * Reads no more than the limit, so a huge or endless file (a FIFO, /dev/zero) is never held in memory. Through
+     * java.io, whose classes every JVM has loaded by premain: {@code Files.newInputStream} would load ~25 NIO channel
+     * classes first (a few ms of a cold start). Its two failures keep NIO's exceptions, which {@code readText} names.
+     */
     private static byte[] readAtMost(Path file, int limit) throws IOException {
         byte[] buffer = new byte[Math.min(8192, limit)];
         int length = 0;
-        try (InputStream in = Files.newInputStream(file)) {
+        try (InputStream in = open(file)) {
             while (length < limit) {
                 if (length == buffer.length) {
                     buffer = Arrays.copyOf(buffer, Math.min(limit, buffer.length * 2));
@@ -101,6 +129,21 @@ public final class PolicyLoader {
             }
         }
         return Arrays.copyOf(buffer, length);
+    }
+
+    private static InputStream open(Path file) throws IOException {
+        File asFile = file.toFile();
+        try {
+            return new FileInputStream(asFile);
+        } catch (FileNotFoundException e) {
+            if (!asFile.exists()) {
+                throw new NoSuchFileException(file.toString());
+            }
+            if (!asFile.canRead()) {
+                throw new AccessDeniedException(file.toString());
+            }
+            throw e;
+        }
     }
 
     private static String decodeUtf8(byte[] bytes, ProblemList problems) {
