@@ -54,11 +54,13 @@ public final class Agent {
     private Agent() {
     }
 
-    public static void start(String argument, Instrumentation instrumentation, boolean attached) {
-        if (!attached) {
-            start(argument, instrumentation, false, null);
-            return;
-        }
+    /** At launch ({@code -javaagent}), called by AgentMain with premain's arguments. */
+    public static void premain(String argument, Instrumentation instrumentation) {
+        start(argument, instrumentation, false, null);
+    }
+
+    /** On attach, called by AgentMain with agentmain's arguments. */
+    public static void agentmain(String argument, Instrumentation instrumentation) {
         File resultFile = AttachProtocol.resultFile(argument);
         Properties report = new Properties();
         try {
@@ -89,6 +91,9 @@ public final class Agent {
         LaunchPolicyRead launchPolicy = null;
         if (!attached && !strict && existing == null) {
             launchPolicy = LaunchPolicyRead.start(file, env);
+            // The hook targets are rewritten as they load, on whichever thread loads them first: ASM, loaded and
+            // run once here meanwhile, is then warm when the application's first socket class comes.
+            HookInstaller.warmUpInBackground();
         } else {
             try {
                 policy = PolicySources.load(file, env);
@@ -360,13 +365,15 @@ public final class Agent {
                         return;
                     }
                 }
-                if (pendingHooks != null) {
-                    reportHookProblems(pendingHooks.complete());
-                }
                 if (jdkOptions != null) {
                     // Native init costs 110-225 ms of CPU (FACTS.md) and the JDK's options already serve new
                     // sockets: a CLI tool or a batch job that ends within the delay never pays it.
                     runtime.awaitNativeWanted(NATIVE_DELAY_MILLIS);
+                }
+                if (pendingHooks != null) {
+                    // The targets the application has not loaded by now, and the self-test. Not at once: on two
+                    // cores this work slowed a hello world by ~20 ms and an application's first socket too.
+                    reportHookProblems(pendingHooks.complete());
                 }
                 OptionApplier applier = ApplierLoader.load(jdkOptions);
                 if (applier == null) {

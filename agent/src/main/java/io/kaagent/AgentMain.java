@@ -8,6 +8,7 @@ import java.lang.instrument.Instrumentation;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.lang.reflect.InvocationTargetException;
 import java.net.MalformedURLException;
 import java.net.URL;
 import java.security.CodeSource;
@@ -51,19 +52,26 @@ public final class AgentMain {
             return;
         }
         try {
-            // A method handle called exactly, not Method.invoke: on JDK 18+ reflection spins method handles of
-            // its own for every new signature, milliseconds each at start (benchmarks/StartupProfile).
-            MethodHandle start = MethodHandles.publicLookup().findStatic(
-                    Class.forName("io.kaagent.Agent", true, loader()), "start",
-                    MethodType.methodType(void.class, String.class, Instrumentation.class, boolean.class));
-            start.invokeExact(argument, instrumentation, attached);
+            // Agent's entry points have premain's own signature, and reflection calls them: the JVM has just called
+            // this premain through Method.invoke, so on JDK 18+ (where reflection runs on method handles) the
+            // handles of that shape are spun already, and up to 17 reflection calls natively. A method handle of
+            // another shape cost a cold JDK 25 JVM ~10 ms of java.lang.invoke code generation here.
+            Class.forName("io.kaagent.Agent", true, loader())
+                    .getMethod(attached ? "agentmain" : "premain", String.class, Instrumentation.class)
+                    .invoke(null, argument, instrumentation);
+        } catch (InvocationTargetException e) {
+            failed(e.getCause());
         } catch (Throwable t) {
-            if (t instanceof Error && "ka.agent.strict".equals(t.getMessage())) {
-                // Strict mode asked for a failed start; the agent printed why.
-                throw (Error) t;
-            }
-            System.err.println("ka-agent: ERROR the agent could not start and is inactive: " + t);
+            failed(t);
         }
+    }
+
+    private static void failed(Throwable t) {
+        if (t instanceof Error && "ka.agent.strict".equals(t.getMessage())) {
+            // Strict mode asked for a failed start; the agent printed why.
+            throw (Error) t;
+        }
+        System.err.println("ka-agent: ERROR the agent could not start and is inactive: " + t);
     }
 
     private static boolean isTrue(String value) {

@@ -3,11 +3,9 @@ package io.kaagent.instrument;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.lang.reflect.Field;
 import java.security.ProtectionDomain;
+import java.util.function.BiFunction;
 
 import io.kaagent.JavaRelease;
 
@@ -32,37 +30,22 @@ public final class BootstrapBridge {
         }
     }
 
+    @SuppressWarnings("unchecked")
     private static Class<?> defineInBootstrap(byte[] bytes) throws Throwable {
-        Object unsafe;
-        Class<?> unsafeType;
-        try {
-            // JDK 9+: the internal Unsafe (its package was opened to the agent by ModuleOpener).
-            unsafeType = Class.forName("jdk.internal.misc.Unsafe");
-            unsafe = unsafeType.getMethod("getUnsafe").invoke(null);
-        } catch (ClassNotFoundException java8) {
-            unsafeType = Class.forName("sun.misc.Unsafe");
-            Field field = unsafeType.getDeclaredField("theUnsafe");
-            field.setAccessible(true);
-            unsafe = field.get(null);
+        if (JavaRelease.current() >= 9) {
+            // The internal Unsafe, called directly by a class compiled against it (its package was opened to the
+            // agent by ModuleOpener just before).
+            Class<?> definer = Class.forName("io.kaagent.instrument.JdkInternalDefiner", true,
+                    BootstrapBridge.class.getClassLoader());
+            return ((BiFunction<String, byte[], Class<?>>) definer.newInstance()).apply(NAME, bytes);
         }
-        if (!reflectionSpinsHandles()) {
-            // Up to JDK 17 Method.invoke calls natively at first: no method handle is spun, which saves the
-            // ~10 ms of java.lang.invoke set-up that binding one costs a cold JVM.
-            return (Class<?>) unsafeType.getMethod("defineClass", String.class, byte[].class, int.class, int.class,
-                    ClassLoader.class, ProtectionDomain.class).invoke(unsafe, NAME, bytes, 0, bytes.length, null, null);
-        }
-        // JDK 18+: a bound method handle called exactly: reflection's Method.invoke costs ~15 ms here on JDK 25 (it
-        // spins method handles of its own for this six-argument signature), this ~3 ms.
-        MethodHandle define = MethodHandles.lookup().findVirtual(unsafeType, "defineClass",
-                MethodType.methodType(Class.class, String.class, byte[].class, int.class, int.class,
-                        ClassLoader.class, ProtectionDomain.class)).bindTo(unsafe);
-        return (Class<?>) define.invokeExact(NAME, bytes, 0, bytes.length, (ClassLoader) null,
-                (ProtectionDomain) null);
-    }
-
-    /** JDK 18+ (JEP 416): core reflection is built on method handles, spun per signature on first use. */
-    private static boolean reflectionSpinsHandles() {
-        return JavaRelease.current() >= 18;
+        // Java 8: sun.misc.Unsafe still defines classes, and reflection there calls natively.
+        Class<?> unsafeType = Class.forName("sun.misc.Unsafe");
+        Field field = unsafeType.getDeclaredField("theUnsafe");
+        field.setAccessible(true);
+        Object unsafe = field.get(null);
+        return (Class<?>) unsafeType.getMethod("defineClass", String.class, byte[].class, int.class, int.class,
+                ClassLoader.class, ProtectionDomain.class).invoke(unsafe, NAME, bytes, 0, bytes.length, null, null);
     }
 
     private static byte[] read(ClassLoader loader, String resource) throws IOException {

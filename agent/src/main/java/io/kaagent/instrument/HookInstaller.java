@@ -1,5 +1,8 @@
 package io.kaagent.instrument;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -43,6 +46,62 @@ public final class HookInstaller {
             }
         }
         return installer;
+    }
+
+    /** {@link #warmUp()} on a daemon thread of its own, which ends when done. */
+    public static void warmUpInBackground() {
+        Thread thread = new Thread(new Runnable() {
+            @Override
+            public void run() {
+                warmUp();
+            }
+        }, "ka-agent-warmup");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /**
+     * Loads and runs ASM once, on a sample class of the agent's own, so that the application's first socket class
+     * is rewritten by warm code. Loads no JDK socket class, so it never holds up one the application loads.
+     * Best effort.
+     *
+     * @return whether the sample was rewritten with all its hooks (false: the first real rewrite pays the loading)
+     */
+    public static boolean warmUp() {
+        try {
+            byte[] sample = sampleBytes();
+            List<HookTarget> targets = HookTarget.warmUpTargets();
+            HookTransformer transformer = new HookTransformer(targets);
+            byte[] rewritten = transformer.transform(null, targets.get(0).className, null, null, sample);
+            return rewritten != null && transformer.failures().isEmpty()
+                    && transformer.applied().size() == targets.size();
+        } catch (Throwable t) {
+            return false;
+        }
+    }
+
+    private static byte[] sampleBytes() throws IOException {
+        ClassLoader loader = HookInstaller.class.getClassLoader();
+        String name = "io/kaagent/instrument/TransformSample";
+        // In the agent jar classes are stored as .classdata (see AgentMain); in a plain build as .class.
+        InputStream in = loader.getResourceAsStream(name + ".classdata");
+        if (in == null) {
+            in = loader.getResourceAsStream(name + ".class");
+        }
+        if (in == null) {
+            throw new IOException("no " + name);
+        }
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream(2048);
+            byte[] buffer = new byte[2048];
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                out.write(buffer, 0, n);
+            }
+            return out.toByteArray();
+        } finally {
+            in.close();
+        }
     }
 
     /**

@@ -76,6 +76,17 @@ final class HookTarget {
         ALL = Collections.unmodifiableList(all);
     }
 
+    /** Hooks of three kinds on {@link TransformSample}, for {@link HookInstaller#warmUp()}. */
+    static List<HookTarget> warmUpTargets() {
+        String sample = "io/kaagent/instrument/TransformSample";
+        List<HookTarget> targets = new ArrayList<HookTarget>();
+        targets.add(new HookTarget(sample, "connect", "(Ljava/lang/Object;I)V", null,
+                HookKind.CONNECTED_WITH_ARGUMENT));
+        targets.add(new HookTarget(sample, "setKeepAlive", "(Z)V", null, HookKind.GUARD_SET_KEEPALIVE));
+        targets.add(new HookTarget(sample, "finishConnect", "()Z", null, HookKind.CONNECTED_IF_TRUE));
+        return targets;
+    }
+
     /** The classes to load and retransform, in a stable order. */
     static List<String> classNames() {
         List<String> names = new ArrayList<String>();

@@ -20,8 +20,12 @@ final class JdkFallbackApplier implements OptionApplier {
     private final SocketOption<Object> keepIdle;
     private final SocketOption<Object> keepInterval;
     private final SocketOption<Object> keepCount;
-    /** (Socket, SocketOption, Object)void: Socket.setOption on 9+, jdk.net.Sockets.setOption on 8. */
-    private final MethodHandle socketSetOption;
+    /**
+     * (Socket, SocketOption, Object)void: Socket.setOption on 9+, jdk.net.Sockets.setOption on 8. Looked up at first
+     * use: the lookup loads java.net.Socket, which the init thread loading these options must not do on its own (the
+     * class is rewritten as it loads, and an application thread reaching for it at that moment would wait).
+     */
+    private volatile MethodHandle socketSetOption;
 
     @SuppressWarnings("unchecked")
     private JdkFallbackApplier() throws Exception {
@@ -29,18 +33,25 @@ final class JdkFallbackApplier implements OptionApplier {
         keepIdle = (SocketOption<Object>) extended.getField("TCP_KEEPIDLE").get(null);
         keepInterval = (SocketOption<Object>) extended.getField("TCP_KEEPINTERVAL").get(null);
         keepCount = (SocketOption<Object>) extended.getField("TCP_KEEPCOUNT").get(null);
-        // A method handle called exactly: Method.invoke costs microseconds a call here on JDK 18+, and this serves
-        // every socket of the JVM's first second (KeepAliveRuntime).
-        MethodHandles.Lookup lookup = MethodHandles.publicLookup();
-        MethodType setter = MethodType.methodType(void.class, Socket.class, SocketOption.class, Object.class);
-        MethodHandle handle;
-        try {
-            handle = lookup.findVirtual(Socket.class, "setOption",
-                    MethodType.methodType(Socket.class, SocketOption.class, Object.class)).asType(setter);
-        } catch (NoSuchMethodException java8) {
-            handle = lookup.findStatic(Class.forName("jdk.net.Sockets"), "setOption", setter);
+    }
+
+    /** Racy but idempotent: two threads at once look up the same handle. */
+    private MethodHandle socketSetOption() throws ReflectiveOperationException {
+        MethodHandle handle = socketSetOption;
+        if (handle == null) {
+            // A method handle called exactly: Method.invoke costs microseconds a call here on JDK 18+, and this serves
+            // every socket of the JVM's first second (KeepAliveRuntime).
+            MethodHandles.Lookup lookup = MethodHandles.publicLookup();
+            MethodType setter = MethodType.methodType(void.class, Socket.class, SocketOption.class, Object.class);
+            try {
+                handle = lookup.findVirtual(Socket.class, "setOption",
+                        MethodType.methodType(Socket.class, SocketOption.class, Object.class)).asType(setter);
+            } catch (NoSuchMethodException java8) {
+                handle = lookup.findStatic(Class.forName("jdk.net.Sockets"), "setOption", setter);
+            }
+            socketSetOption = handle;
         }
-        socketSetOption = handle;
+        return handle;
     }
 
     static JdkFallbackApplier load() {
@@ -70,7 +81,7 @@ final class JdkFallbackApplier implements OptionApplier {
         if (socket instanceof NetworkChannel) {
             ((NetworkChannel) socket).setOption(option, value);
         } else {
-            socketSetOption.invokeExact((Socket) socket, (SocketOption) option, value);
+            socketSetOption().invokeExact((Socket) socket, (SocketOption) option, value);
         }
     }
 

@@ -20,7 +20,7 @@ import java.util.TreeMap;
  * parent knows spawn and exit. The same with the probe alone is the baseline.</li>
  * <li>Classes: {@code -Xlog:class+load} of a run with no agent, with the disabled agent and with the agent, counted
  * by origin (the agent's own, each shaded library, JDK classes from the CDS archive or from the jimage) and by the
- * thread that loaded them (the application's main thread or the agent's background init thread).</li>
+ * thread that loaded them (the application's main thread, or one of the agent's: policy, warm-up, init).</li>
  * <li>A timeline inside premain, from the load times of marker classes (Xlog's uptime in ns; Xlog itself slows
  * class loading, so read these as proportions).</li>
  * </ol>
@@ -223,7 +223,7 @@ public final class StartupProfile {
                 + (agent.size() - none.size()) + "); CDS-archived in each: " + fromCds(none) + " / "
                 + fromCds(disabled) + " / " + fromCds(agent));
         Table table = new Table("classes the agent adds (beyond -javaagent itself), by origin", "main thread",
-                "other threads (ka-agent-init)");
+                "other threads (policy, warm-up, init)");
         int totalMain = 0;
         int totalOther = 0;
         for (Map.Entry<String, int[]> entry : byOrigin.entrySet()) {
@@ -253,13 +253,14 @@ public final class StartupProfile {
 
     private static final String[][] MARKERS = {
             {"AgentMain (premain entered)", "io.kaagent.AgentMain"},
-            {"Agent.start (hidden loader up)", "io.kaagent.Agent"},
-            {"first policy/config class", "io.kaagent.config."},
-            {"first YAML class", "io.kaagent.shaded.snakeyaml."},
-            {"ModuleOpener (policy loaded)", "io.kaagent.instrument.ModuleOpener"},
-            {"HookInstaller (bridge defined)", "io.kaagent.instrument.HookInstaller"},
-            {"first ASM class (retransform running)", "io.kaagent.shaded.bytebuddy.jar.asm."},
-            {"first class of the init thread", "io.kaagent.runtime.ApplierLoader"},
+            {"Agent (hidden loader up)", "io.kaagent.Agent"},
+            {"LaunchPolicyRead (policy thread starts)", "io.kaagent.LaunchPolicyRead"},
+            {"ModuleOpener (opening java.base)", "io.kaagent.instrument.ModuleOpener"},
+            {"KaBridge (bridge defined)", "io.kaagent.bootstrap.KaBridge"},
+            {"HookInstaller (runtime up, transformer next)", "io.kaagent.instrument.HookInstaller"},
+            {"first ASM class (warm-up thread)", "io.kaagent.shaded.bytebuddy.jar.asm."},
+            {"first YAML class (policy not in the cache)", "io.kaagent.shaded.snakeyaml."},
+            {"RuleSet (policy being built)", "io.kaagent.policy.RuleSet"},
             {"Hello (main)", "io.kaagent.bench.process.Hello"},
     };
 
@@ -298,7 +299,7 @@ public final class StartupProfile {
         Table table = new Table("marker", "uptime ms", "since previous");
         double previous = Double.NaN;
         for (int m = 0; m <= MARKERS.length; m++) {
-            String label = m < MARKERS.length ? MARKERS[m][0] : "last agent class of the init thread (native ready)";
+            String label = m < MARKERS.length ? MARKERS[m][0] : "last agent class of another thread";
             double value = at[m].median();
             table.row(label, Stats.f1(value), Double.isNaN(previous) || m == MARKERS.length ? ""
                     : Stats.signed1(value - previous));
