@@ -7,16 +7,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-import net.bytebuddy.jar.asm.ClassReader;
-import net.bytebuddy.jar.asm.ClassVisitor;
-import net.bytebuddy.jar.asm.ClassWriter;
-import net.bytebuddy.jar.asm.MethodVisitor;
-import net.bytebuddy.jar.asm.Opcodes;
-
 /**
  * Rewrites the hook targets with the ASM that Byte Buddy embeds, by hand: no AgentBuilder, no runtime code
  * generation. That keeps start-up near the cost of a bare class-file transformer (FACTS.md: an AgentBuilder costs
- * ~500 ms more). A target is rewritten as it loads, or retransformed if it was loaded before the agent came.
+ * ~500 ms more). ASM is touched only by {@link HookRewriter}, so registering this transformer loads none of it. A target is rewritten as it loads, or retransformed if it was loaded before the agent came.
  * Stays registered so that hooks survive another agent's later retransformation of the same classes.
  * <p>
  * Rewriting a class while it loads is safe here because nothing this class and its ASM need is a socket class or
@@ -45,12 +39,7 @@ final class HookTransformer implements ClassFileTransformer {
             return null;
         }
         try {
-            ClassReader reader = new ClassReader(classfile);
-            // COMPUTE_MAXS only: frames are kept as read (the inserted code needs one F_SAME frame at most), so ASM
-            // never has to load classes to merge types — loading JDK classes inside a transform can deadlock.
-            ClassWriter writer = new ClassWriter(reader, ClassWriter.COMPUTE_MAXS);
-            reader.accept(new HookClassVisitor(writer, className), 0);
-            byte[] rewritten = writer.toByteArray();
+            byte[] rewritten = HookRewriter.rewrite(classfile, className, targets, applied);
             for (HookTarget target : targets) {
                 if (target.className.equals(className) && !applied.contains(key(target))) {
                     failures.add("hook did not take: " + target);
@@ -75,30 +64,5 @@ final class HookTransformer implements ClassFileTransformer {
 
     static String key(HookTarget target) {
         return target.id() + "/" + target.kind;
-    }
-
-    private final class HookClassVisitor extends ClassVisitor {
-        private final String owner;
-
-        HookClassVisitor(ClassVisitor next, String owner) {
-            super(Opcodes.ASM9, next);
-            this.owner = owner;
-        }
-
-        @Override
-        public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
-                String[] exceptions) {
-            MethodVisitor next = super.visitMethod(access, name, descriptor, signature, exceptions);
-            if ((access & (Opcodes.ACC_BRIDGE | Opcodes.ACC_SYNTHETIC | Opcodes.ACC_ABSTRACT)) != 0) {
-                return next;
-            }
-            for (HookTarget target : targets) {
-                if (target.matches(owner, name, descriptor)) {
-                    applied.add(key(target));
-                    return new HookMethodVisitor(next, target.kind);
-                }
-            }
-            return next;
-        }
     }
 }
