@@ -251,17 +251,18 @@ public final class StartupProfile {
 
     // ---- 3. a timeline inside premain ----
 
+    /** The main thread's markers first, then the other threads' (their "since previous" is to the row above). */
     private static final String[][] MARKERS = {
             {"AgentMain (premain entered)", "io.kaagent.AgentMain"},
             {"Agent (hidden loader up)", "io.kaagent.Agent"},
             {"LaunchPolicyRead (policy thread starts)", "io.kaagent.LaunchPolicyRead"},
             {"ModuleOpener (opening java.base)", "io.kaagent.instrument.ModuleOpener"},
             {"KaBridge (bridge defined)", "io.kaagent.bootstrap.KaBridge"},
-            {"HookInstaller (runtime up, transformer next)", "io.kaagent.instrument.HookInstaller"},
-            {"first ASM class (warm-up thread)", "io.kaagent.shaded.bytebuddy.jar.asm."},
-            {"first YAML class (policy not in the cache)", "io.kaagent.shaded.snakeyaml."},
-            {"RuleSet (policy being built)", "io.kaagent.policy.RuleSet"},
+            {"KeepAliveRuntime (runtime, then transformer)", "io.kaagent.runtime.KeepAliveRuntime"},
             {"Hello (main)", "io.kaagent.bench.process.Hello"},
+            {"warm-up thread: first ASM class", "io.kaagent.shaded.bytebuddy.jar.asm."},
+            {"policy thread: first YAML class (not cached)", "io.kaagent.shaded.snakeyaml."},
+            {"policy thread: RuleSet (policy being built)", "io.kaagent.policy.RuleSet"},
     };
 
     private static void timeline(BenchEnv env, BenchEnv.Jdk jdk, Path policy, int runs) throws Exception {
