@@ -56,8 +56,24 @@ public final class PolicyCache {
         if (base == null || base.trim().isEmpty()) {
             base = System.getProperty("java.io.tmpdir");
         }
-        String user = System.getProperty("user.name", "unknown").replaceAll("[^A-Za-z0-9._-]", "_");
-        return new PolicyCache(new File(base, "ka-agent-" + user), agentVersion);
+        return new PolicyCache(new File(base, "ka-agent-" + safeUserName()), agentVersion);
+    }
+
+    /**
+     * The user name as jffi's stub cache spells it: characters outside {@code A-Za-z0-9._-} become {@code _}. By
+     * hand: a regular expression compiled here cost a cold JVM's policy thread milliseconds of its start.
+     */
+    static String safeUserName() {
+        char[] name = System.getProperty("user.name", "unknown").toCharArray();
+        for (int i = 0; i < name.length; i++) {
+            char c = name[i];
+            boolean plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.'
+                    || c == '_' || c == '-';
+            if (!plain) {
+                name[i] = '_';
+            }
+        }
+        return new String(name);
     }
 
     /**

@@ -134,6 +134,19 @@ class PolicyCacheTest {
         assertTrue(missing.endsWith("nope.yml: no such file"), missing);
     }
 
+    @Test
+    void theDirectoryIsTheOneJffisStubUses() {
+        String user = System.getProperty("user.name");
+        try {
+            System.setProperty("user.name", "ad\\min ü.x-1_2");
+            assertEquals("ad_min__.x-1_2", PolicyCache.safeUserName());
+            assertEquals("ad_min__.x-1_2", "ad\\min ü.x-1_2".replaceAll("[^A-Za-z0-9._-]", "_"),
+                    "the same spelling as com.kenai.jffi.Init's");
+        } finally {
+            System.setProperty("user.name", user);
+        }
+    }
+
     private static void write(Path file, String text) throws IOException {
         Files.write(file, text.getBytes(StandardCharsets.UTF_8));
     }
