@@ -83,10 +83,10 @@ public final class Agent {
         // Stamped before it is read: an edit made while the agent starts is then a change the watcher sees.
         PolicyWatcher.Stamp readStamp = PolicyWatcher.Stamp.of(file);
         KeepAliveRuntime existing = running;
-        // At launch the policy is read on the init thread while the application starts: reading YAML in a cold JVM
-        // costs ~100 ms, more than everything else premain does. Sockets connected before it is known wait for it
-        // in a queue (KeepAliveRuntime). Strict mode must stop the JVM on a broken policy, and an attach reports
-        // on it: both read it here, first.
+        // At launch the policy is read on a thread of its own (LaunchPolicyRead) while premain and the application
+        // go on: reading YAML in a cold JVM costs ~100 ms, more than everything else premain does. A socket connected
+        // before it is known waits for it (KeepAliveRuntime). Strict mode must stop the JVM on a broken policy, and
+        // an attach reports on it: both read it here, first.
         Policy policy = null;
         LaunchPolicyRead launchPolicy = null;
         if (!attached && !strict && existing == null) {

@@ -20,11 +20,12 @@ import io.kaagent.policy.Rule;
 
 /**
  * Decides and applies, for every socket the hooks report. Runs on the application's threads, so it is short,
- * allocation-light, and catches everything. At launch the policy is read on the agent's own thread: a socket
- * connected before it is known waits for it (bounded; past that it is queued and decided when the policy arrives). The native layer loads on a background thread (110–225 ms, FACTS.md);
- * a socket decided before it is ready gets its options at once through the JDK's own extended socket options
- * (loaded in premain, microseconds a call), so connect and accept never hand the application a socket without
- * them. Only where that is impossible (no jdk.net) do sockets wait in a queue for the native layer.
+ * allocation-light, and catches everything. At launch the policy is read on a thread of the agent's own: a socket
+ * connected before it is known waits for it (bounded; past that it is queued and decided when the policy arrives).
+ * The native layer loads on a background thread (110–225 ms, FACTS.md); a socket decided before it is ready gets
+ * its options at once through the JDK's own extended socket options (loaded before the policy is handed over,
+ * microseconds a call), so connect and accept never hand the application a socket without them. Only where that
+ * is impossible (no jdk.net) do sockets wait in a queue for the native layer.
  */
 public final class KeepAliveRuntime {
     private static final long NATIVE_WAIT_MILLIS = 2000;
@@ -57,8 +58,9 @@ public final class KeepAliveRuntime {
     private static final int MAX_UNDECIDED = 10000;
     private static final long POLICY_WAIT_MILLIS = 2000;
     /**
-     * Sockets the hooks reported before the policy was read: at launch the init thread reads it while the application
-     * starts (YAML costs a cold JVM ~100 ms). Decided once it arrives; null from then on. Guarded by itself.
+     * Sockets the hooks reported before the policy was read (at launch it is read while the application starts,
+     * and YAML costs a cold JVM ~100 ms) and that waited for it in vain. Decided once it arrives; null from then on.
+     * Guarded by undecidedLock.
      */
     private List<Undecided> undecided;
     private final Object undecidedLock = new Object();
