@@ -79,15 +79,7 @@ class EnforceTest {
         try (EchoServer peer = EchoServer.start();
              ChildJvm app = builder(dir, peer, "", ", " + variant)
                      .sysProp("ka.agent.test.policyDelayMillis", "1500").start()) {
-            int[] local = SampleOutput.ports(app.awaitStdout("READY", TestEnv.START_TIMEOUT));
-            KernelSocketReader kernel = KernelSocketReader.of(app.pid());
-            List<Executable> checks = new ArrayList<>();
-            for (int i = 0; i < KINDS.length; i++) {
-                int n = i;
-                checks.add(() -> assertOptions(expected, kernel, kernel.connection(local[n], peer.port()),
-                        KINDS[n] + "\n" + app.describe()));
-            }
-            assertAll(checks);
+            assertEachConnection(expected, app, peer);
             long decidedLate = app.stderrLines().stream().filter(line -> line.contains("\" applied ")).count();
             assertEquals(3, decidedLate, "one decision per socket once the policy arrived\n" + app.describe());
         }
@@ -113,17 +105,23 @@ class EnforceTest {
         KernelSocketReader.assumeAvailable();
         try (EchoServer peer = EchoServer.start();
              ChildJvm app = driver(dir, peer, defaults, rule, delay)) {
-            int[] local = SampleOutput.ports(app.awaitStdout("READY", TestEnv.START_TIMEOUT));
-            KernelSocketReader kernel = KernelSocketReader.of(app.pid());
-            List<Executable> checks = new ArrayList<>();
-            for (int i = 0; i < KINDS.length; i++) {
-                int n = i;
-                checks.add(() -> assertOptions(expected, kernel, kernel.connection(local[n], peer.port()),
-                        KINDS[n] + "\n" + app.describe()));
-            }
-            assertAll(checks);
+            assertEachConnection(expected, app, peer);
             return app;
         }
+    }
+
+    /** The kernel's values on each of the driver's three connections (one per kind), read from outside. */
+    private static void assertEachConnection(KernelSocketOptions expected, ChildJvm app, EchoServer peer)
+            throws Exception {
+        int[] local = SampleOutput.ports(app.awaitStdout("READY", TestEnv.START_TIMEOUT));
+        KernelSocketReader kernel = KernelSocketReader.of(app.pid());
+        List<Executable> checks = new ArrayList<>();
+        for (int i = 0; i < KINDS.length; i++) {
+            int n = i;
+            checks.add(() -> assertOptions(expected, kernel, kernel.connection(local[n], peer.port()),
+                    KINDS[n] + "\n" + app.describe()));
+        }
+        assertAll(checks);
     }
 
     private static ChildJvm driver(Path dir, EchoServer peer, String defaults, String rule, String... delay) {
