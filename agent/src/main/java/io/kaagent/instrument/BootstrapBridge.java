@@ -1,8 +1,5 @@
 package io.kaagent.instrument;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.lang.reflect.Field;
 import java.security.ProtectionDomain;
 import java.util.function.BiFunction;
@@ -25,8 +22,7 @@ public final class BootstrapBridge {
         try {
             return Class.forName(NAME, false, null);
         } catch (ClassNotFoundException notYet) {
-            byte[] bytes = read(agentLoader, NAME.replace('.', '/') + ".classdata");
-            return defineInBootstrap(bytes);
+            return defineInBootstrap(AgentClassBytes.of(agentLoader, NAME.replace('.', '/')));
         }
     }
 
@@ -46,23 +42,5 @@ public final class BootstrapBridge {
         Object unsafe = field.get(null);
         return (Class<?>) unsafeType.getMethod("defineClass", String.class, byte[].class, int.class, int.class,
                 ClassLoader.class, ProtectionDomain.class).invoke(unsafe, NAME, bytes, 0, bytes.length, null, null);
-    }
-
-    private static byte[] read(ClassLoader loader, String resource) throws IOException {
-        InputStream in = loader.getResourceAsStream(resource);
-        if (in == null) {
-            throw new IOException("the agent jar has no " + resource);
-        }
-        try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            byte[] buffer = new byte[4096];
-            int n;
-            while ((n = in.read(buffer)) > 0) {
-                out.write(buffer, 0, n);
-            }
-            return out.toByteArray();
-        } finally {
-            in.close();
-        }
     }
 }

@@ -1,8 +1,5 @@
 package io.kaagent.instrument;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -69,7 +66,8 @@ public final class HookInstaller {
      */
     public static boolean warmUp() {
         try {
-            byte[] sample = sampleBytes();
+            byte[] sample = AgentClassBytes.of(HookInstaller.class.getClassLoader(),
+                    "io/kaagent/instrument/TransformSample");
             List<HookTarget> targets = HookTarget.warmUpTargets();
             HookTransformer transformer = new HookTransformer(targets);
             byte[] rewritten = transformer.transform(null, targets.get(0).className, null, null, sample);
@@ -77,30 +75,6 @@ public final class HookInstaller {
                     && transformer.applied().size() == targets.size();
         } catch (Throwable t) {
             return false;
-        }
-    }
-
-    private static byte[] sampleBytes() throws IOException {
-        ClassLoader loader = HookInstaller.class.getClassLoader();
-        String name = "io/kaagent/instrument/TransformSample";
-        // In the agent jar classes are stored as .classdata (see AgentMain); in a plain build as .class.
-        InputStream in = loader.getResourceAsStream(name + ".classdata");
-        if (in == null) {
-            in = loader.getResourceAsStream(name + ".class");
-        }
-        if (in == null) {
-            throw new IOException("no " + name);
-        }
-        try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream(2048);
-            byte[] buffer = new byte[2048];
-            int n;
-            while ((n = in.read(buffer)) > 0) {
-                out.write(buffer, 0, n);
-            }
-            return out.toByteArray();
-        } finally {
-            in.close();
         }
     }
 

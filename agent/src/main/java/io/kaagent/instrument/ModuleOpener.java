@@ -3,6 +3,8 @@ package io.kaagent.instrument;
 import java.lang.instrument.Instrumentation;
 import java.util.function.BiConsumer;
 
+import io.kaagent.JavaRelease;
+
 /**
  * Opens the java.base packages the agent needs (socket file descriptors, the bootstrap class definer) to the agent's
  * own unnamed module at run time, through {@code Instrumentation.redefineModule}: the user needs no --add-opens.
@@ -18,7 +20,7 @@ public final class ModuleOpener {
 
     @SuppressWarnings("unchecked")
     public static void open(Instrumentation instrumentation, Class<?> agentClass) throws Exception {
-        if (System.getProperty("java.specification.version", "1.8").startsWith("1.")) {
+        if (JavaRelease.current() < 9) {
             return; // Java 8: no modules, everything is reachable by reflection already
         }
         Class<?> opener = Class.forName("io.kaagent.instrument.JavaBaseOpener", true, agentClass.getClassLoader());
