@@ -80,8 +80,6 @@ public final class Agent {
         Map<String, String> env = System.getenv();
         boolean strict = isTrue(System.getProperty("ka.agent.strict")) || isTrue(env.get("KA_AGENT_STRICT"));
         File file = PolicySources.chooseFile(policyArgument, env);
-        // Stamped before it is read: an edit made while the agent starts is then a change the watcher sees.
-        PolicyWatcher.Stamp readStamp = PolicyWatcher.Stamp.of(file);
         KeepAliveRuntime existing = running;
         // At launch the policy is read on a thread of its own (LaunchPolicyRead) while premain and the application
         // go on: reading YAML in a cold JVM costs ~100 ms, more than everything else premain does. A socket connected
@@ -89,12 +87,20 @@ public final class Agent {
         // an attach reports on it: both read it here, first.
         Policy policy = null;
         LaunchPolicyRead launchPolicy = null;
+        PolicyWatcher.Stamp readStamp = null; // a launch's policy thread stamps the file it reads itself
         if (!attached && !strict && existing == null) {
-            launchPolicy = LaunchPolicyRead.start(file, env);
-            // The hook targets are rewritten as they load, on whichever thread loads them first: ASM, loaded and
-            // run once here meanwhile, is then warm when the application's first socket class comes.
-            HookInstaller.warmUpInBackground();
+            launchPolicy = LaunchPolicyRead.start(file, env, new Runnable() {
+                @Override
+                public void run() {
+                    // The hook targets are rewritten as they load, on whichever thread loads them first: unless
+                    // they are all in the hook cache, ASM, loaded and run once meanwhile, is then warm when the
+                    // application's first socket class comes.
+                    HookInstaller.warmUpUnlessCached();
+                }
+            });
         } else {
+            // Stamped before it is read: an edit made while the agent starts is then a change the watcher sees.
+            readStamp = PolicyWatcher.Stamp.of(file);
             try {
                 policy = PolicySources.load(file, env);
             } catch (PolicyException e) {
@@ -107,6 +113,10 @@ public final class Agent {
                 return;
             }
         }
+        if (launchPolicy != null && ApplierLoader.jdkOptionsSafeConcurrently()) {
+            prepareInBackground(instrumentation, launchPolicy, file, readStamp, env);
+            return;
+        }
         try {
             prepareJvm(instrumentation);
         } catch (Throwable t) {
@@ -117,7 +127,7 @@ public final class Agent {
             }
             return;
         }
-        KeepAliveRuntime runtime = new KeepAliveRuntime(policy, isTrue(System.getProperty("ka.agent.test.failHook")));
+        KeepAliveRuntime runtime = newRuntime(policy);
         // Sockets opened while the native layer loads get their options from the JDK at once. An attach waits for
         // the native layer anyway. Before JDK 17, jdk.net must not be first touched concurrently with the
         // application's threads (JDK-8260366, fixed in 17): there it is loaded here, before any of them runs. On 17+
@@ -145,10 +155,16 @@ public final class Agent {
             // list and status read these (AttachProtocol); the init thread marks the agent inactive if nothing applies.
             publish(policy, file);
         } else {
-            policyErrorsBeforeExit = waitForPolicyAtExit(runtime);
+            policyErrorsBeforeExit = waitForPolicyAtExit(launchPolicy);
         }
-        startBackground(runtime, launchPolicy, attached ? null : hooks, file, readStamp, env, jdkOptions,
-                !attached && !jdkOptionsNow, policyErrorsBeforeExit);
+        final InitWork work = new InitWork(runtime, launchPolicy, attached ? null : hooks, file, readStamp, env,
+                jdkOptions, !attached && !jdkOptionsNow, policyErrorsBeforeExit);
+        startInitThread(new Runnable() {
+            @Override
+            public void run() {
+                work.run();
+            }
+        });
         if (report != null) {
             if (!problems.isEmpty()) {
                 report.setProperty("warning", "some socket hooks are not in place: " + String.join("; ", problems));
@@ -158,15 +174,17 @@ public final class Agent {
     }
 
     /**
-     * A JVM that ends before the init thread has read the policy still prints what is wrong with it: its exit waits
-     * (bounded) for the policy. Removed as soon as the policy is known, so a longer-lived JVM's exit never waits.
+     * A JVM that ends before the policy is known to be valid still prints what is wrong with it: its exit waits
+     * (bounded) for the verdict. Removed once it is in, so a longer-lived JVM's exit never waits. A policy text
+     * compiled before is known valid within milliseconds of the start: a short-lived JVM then exits without
+     * waiting for the policy to be built.
      */
-    private static Thread waitForPolicyAtExit(final KeepAliveRuntime runtime) {
+    private static Thread waitForPolicyAtExit(final LaunchPolicyRead launchPolicy) {
         Thread hook = new Thread(new Runnable() {
             @Override
             public void run() {
                 try {
-                    runtime.awaitPolicyKnown(POLICY_AT_EXIT_MILLIS);
+                    launchPolicy.awaitVerdict(POLICY_AT_EXIT_MILLIS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -181,6 +199,45 @@ public final class Agent {
     }
 
     /**
+     * At launch on JDK 17+: premain only registers the hook transformer (see {@link HookInstaller#register}); the
+     * init thread opens java.base, defines the bridge and installs its handlers, ~35 ms of a cold JVM that the
+     * application's main no longer waits for. A socket class loaded meanwhile waits at its load for this, so no
+     * socket goes unhooked.
+     */
+    private static void prepareInBackground(final Instrumentation instrumentation, final LaunchPolicyRead launchPolicy,
+            final File file, final PolicyWatcher.Stamp readStamp, final Map<String, String> env) {
+        final HookInstaller hooks = HookInstaller.register(instrumentation);
+        installedHooks = hooks;
+        final Thread policyErrorsBeforeExit = waitForPolicyAtExit(launchPolicy);
+        Thread thread = startInitThread(new Runnable() {
+            @Override
+            public void run() {
+                KeepAliveRuntime runtime;
+                try {
+                    prepareJvm(instrumentation);
+                    runtime = newRuntime(null);
+                    BridgeHandlers.install(runtime);
+                } catch (Throwable t) {
+                    hooks.jvmNotPrepared(instrumentation);
+                    AgentLog.error("cannot prepare the JVM for the hooks, the agent is inactive: " + t);
+                    System.setProperty(AttachProtocol.INACTIVE_PROPERTY, "cannot install the hooks: " + t);
+                    removeShutdownHook(policyErrorsBeforeExit);
+                    return;
+                }
+                running = runtime;
+                hooks.jvmPrepared(instrumentation);
+                new InitWork(runtime, launchPolicy, hooks, file, readStamp, env, null, true, policyErrorsBeforeExit)
+                        .run();
+            }
+        });
+        hooks.preparedBy(thread);
+    }
+
+    private static KeepAliveRuntime newRuntime(Policy policy) {
+        return new KeepAliveRuntime(policy, isTrue(System.getProperty("ka.agent.test.failHook")));
+    }
+
+    /**
      * The policy of a launch, read on the init thread: the queued sockets are decided; a broken policy is reported
      * line by line and the agent steps aside (the hooks stay in, calling nothing).
      *
@@ -190,7 +247,14 @@ public final class Agent {
         Policy policy;
         try {
             policy = read.await();
-        } catch (InterruptedException e) {
+        } catch (InterruptedException | RuntimeException e) {
+            BridgeHandlers.uninstall();
+            running = null;
+            if (e instanceof RuntimeException) {
+                AgentLog.error("cannot read the policy, the agent is inactive: " + e);
+                System.setProperty(AttachProtocol.INACTIVE_PROPERTY, "cannot read the policy: " + e);
+            }
+            read.verdictReported();
             runtime.policyUnavailable();
             return false;
         } catch (PolicyException e) {
@@ -198,11 +262,13 @@ public final class Agent {
             running = null;
             policyFailed(e, null, false);
             // Only now: a JVM's exit waits for this (waitForPolicyAtExit), so the lines above are never lost.
+            read.verdictReported();
             runtime.policyUnavailable();
             return false;
         }
         AgentLog.configure(policy.logLevel(), policy.logFile());
         runtime.policyLoaded(policy);
+        read.verdictReported();
         publish(policy, file);
         return true;
     }
@@ -340,72 +406,100 @@ public final class Agent {
         }
     }
 
-    /** @param pendingHooks at launch, the hooks whose targets are still to be loaded; null on attach */
-    /** @param launchPolicy the policy being read at launch; null when it was read in premain */
-    private static void startBackground(final KeepAliveRuntime runtime, final LaunchPolicyRead launchPolicy,
-            final HookInstaller pendingHooks,
-            final File file, final PolicyWatcher.Stamp readStamp,
-            final Map<String, String> env, final OptionApplier loadedJdkOptions, final boolean loadJdkOptions,
-            final Thread policyErrorsBeforeExit) {
-        final boolean attached = pendingHooks == null;
-        Thread thread = new Thread(new Runnable() {
-            @Override
-            public void run() {
-                OptionApplier jdkOptions = loadedJdkOptions;
-                if (loadJdkOptions) {
-                    // Before the policy is handed over: a socket waiting for it then finds the JDK's options ready
-                    // too, and returns from connect with its options set.
-                    jdkOptions = ApplierLoader.jdkOptionsOrNull();
-                    runtime.startupApplier(jdkOptions);
-                }
-                if (launchPolicy != null) {
-                    boolean valid = readPolicyAtLaunch(runtime, launchPolicy, file);
-                    removeShutdownHook(policyErrorsBeforeExit);
-                    if (!valid) {
-                        return;
-                    }
-                }
-                if (jdkOptions != null) {
-                    // Native init costs 110-225 ms of CPU (FACTS.md) and the JDK's options already serve new
-                    // sockets: a CLI tool or a batch job that ends within the delay never pays it.
-                    runtime.awaitNativeWanted(NATIVE_DELAY_MILLIS);
-                }
-                if (pendingHooks != null) {
-                    // The targets the application has not loaded by now, and the self-test. Not at once: on two
-                    // cores this work slowed a hello world by ~20 ms and an application's first socket too.
-                    reportHookProblems(pendingHooks.complete());
-                }
-                OptionApplier applier = ApplierLoader.load(jdkOptions);
-                if (applier == null) {
-                    BridgeHandlers.uninstall();
-                    runtime.applierUnavailable();
-                    System.setProperty(AttachProtocol.INACTIVE_PROPERTY, "no native setsockopt and no JDK fallback");
-                    return;
-                }
-                // Before applierReady: a second attach waits for that, and must find these in place to replace them.
-                PolicyWatcher.watch(runtime, file, readStamp, loader(file, env), reloadMillis());
-                runtime.applierReady(applier);
-                try {
-                    KeepAliveStats.register(runtime);
-                } catch (Throwable t) {
-                    AgentLog.warn("JMX MBean " + KeepAliveStats.OBJECT_NAME + " not registered: " + t);
-                }
-                Policy policy = runtime.policy();
-                AgentLog.info("ka-agent " + version() + (attached ? " attached" : " started") + ": policy "
-                        + policy.source() + ", " + policy.rules().size() + " rules, " + applier.mode() + " mode");
-                Thread.currentThread().setName("ka-agent-housekeeping");
-                while (true) {
-                    try {
-                        Thread.sleep(HOUSEKEEPING_MILLIS);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                    runtime.dropCollectedSockets();
-                }
-            }
-        }, "ka-agent-init");
+    private static Thread startInitThread(Runnable work) {
+        Thread thread = new Thread(work, "ka-agent-init");
         thread.setDaemon(true);
         thread.start();
+        return thread;
+    }
+
+    /**
+     * What the init thread does once the runtime exists: the JDK's options, the launch policy, the remaining hook
+     * targets and the self-test, native init, the policy watcher, the MBean and the start line; then housekeeping.
+     */
+    private static final class InitWork implements Runnable {
+        private final KeepAliveRuntime runtime;
+        /** The policy being read at launch; null when it was read in premain. */
+        private final LaunchPolicyRead launchPolicy;
+        /** At launch, the hooks whose targets are still to be loaded; null on attach. */
+        private final HookInstaller pendingHooks;
+        private final File file;
+        private final PolicyWatcher.Stamp readStamp;
+        private final Map<String, String> env;
+        private final OptionApplier loadedJdkOptions;
+        private final boolean loadJdkOptions;
+        private final Thread policyErrorsBeforeExit;
+
+        InitWork(KeepAliveRuntime runtime, LaunchPolicyRead launchPolicy, HookInstaller pendingHooks, File file,
+                PolicyWatcher.Stamp readStamp, Map<String, String> env, OptionApplier loadedJdkOptions,
+                boolean loadJdkOptions, Thread policyErrorsBeforeExit) {
+            this.runtime = runtime;
+            this.launchPolicy = launchPolicy;
+            this.pendingHooks = pendingHooks;
+            this.file = file;
+            this.readStamp = readStamp;
+            this.env = env;
+            this.loadedJdkOptions = loadedJdkOptions;
+            this.loadJdkOptions = loadJdkOptions;
+            this.policyErrorsBeforeExit = policyErrorsBeforeExit;
+        }
+
+        @Override
+        public void run() {
+            final boolean attached = pendingHooks == null;
+            OptionApplier jdkOptions = loadedJdkOptions;
+            if (loadJdkOptions) {
+                // Before the policy is handed over: a socket waiting for it then finds the JDK's options ready
+                // too, and returns from connect with its options set.
+                jdkOptions = ApplierLoader.jdkOptionsOrNull();
+                runtime.startupApplier(jdkOptions);
+            }
+            if (launchPolicy != null) {
+                boolean valid = readPolicyAtLaunch(runtime, launchPolicy, file);
+                removeShutdownHook(policyErrorsBeforeExit);
+                if (!valid) {
+                    return;
+                }
+            }
+            if (jdkOptions != null) {
+                // Native init costs 110-225 ms of CPU (FACTS.md) and the JDK's options already serve new
+                // sockets: a CLI tool or a batch job that ends within the delay never pays it.
+                runtime.awaitNativeWanted(NATIVE_DELAY_MILLIS);
+            }
+            if (pendingHooks != null) {
+                // The targets the application has not loaded by now, and the self-test. Not at once: on two
+                // cores this work slowed a hello world by ~20 ms and an application's first socket too.
+                reportHookProblems(pendingHooks.complete());
+            }
+            OptionApplier applier = ApplierLoader.load(jdkOptions);
+            if (applier == null) {
+                BridgeHandlers.uninstall();
+                runtime.applierUnavailable();
+                System.setProperty(AttachProtocol.INACTIVE_PROPERTY, "no native setsockopt and no JDK fallback");
+                return;
+            }
+            // Before applierReady: a second attach waits for that, and must find these in place to replace them.
+            PolicyWatcher.watch(runtime, file, launchPolicy != null ? launchPolicy.stamp() : readStamp,
+                    loader(file, env), reloadMillis());
+            runtime.applierReady(applier);
+            try {
+                KeepAliveStats.register(runtime);
+            } catch (Throwable t) {
+                AgentLog.warn("JMX MBean " + KeepAliveStats.OBJECT_NAME + " not registered: " + t);
+            }
+            Policy policy = runtime.policy();
+            AgentLog.info("ka-agent " + version() + (attached ? " attached" : " started") + ": policy "
+                    + policy.source() + ", " + policy.rules().size() + " rules, " + applier.mode() + " mode");
+            Thread.currentThread().setName("ka-agent-housekeeping");
+            while (true) {
+                try {
+                    Thread.sleep(HOUSEKEEPING_MILLIS);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                runtime.dropCollectedSockets();
+            }
+        }
     }
 
     private static void removeShutdownHook(Thread hook) {

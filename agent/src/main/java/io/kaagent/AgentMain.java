@@ -16,6 +16,8 @@ import java.security.ProtectionDomain;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import java.util.jar.JarFile;
 import java.util.zip.ZipEntry;
 
@@ -26,7 +28,7 @@ import java.util.zip.ZipEntry;
  */
 public final class AgentMain {
     private static final String HIDDEN_PREFIX = "inst/";
-    private static volatile ClassLoader hiddenLoader;
+    private static volatile HiddenClassLoader hiddenLoader;
 
     private AgentMain() {
     }
@@ -52,15 +54,17 @@ public final class AgentMain {
             return;
         }
         try {
-            // Agent's entry points have premain's own signature, and reflection calls them: the JVM has just called
-            // this premain through Method.invoke, so on JDK 18+ (where reflection runs on method handles) the
-            // handles of that shape are spun already, and up to 17 reflection calls natively. A method handle of
-            // another shape cost a cold JDK 25 JVM ~10 ms of java.lang.invoke code generation here.
-            Class.forName("io.kaagent.Agent", true, loader())
-                    .getMethod(attached ? "agentmain" : "premain", String.class, Instrumentation.class)
-                    .invoke(null, argument, instrumentation);
+            HiddenClassLoader loader = loader();
+            if (attached || !loader.launch(argument, instrumentation)) {
+                // An attach (or a second premain): reflection, its cost does not delay a JVM's start.
+                Class.forName("io.kaagent.Agent", true, loader)
+                        .getMethod(attached ? "agentmain" : "premain", String.class, Instrumentation.class)
+                        .invoke(null, argument, instrumentation);
+            }
         } catch (InvocationTargetException e) {
             failed(e.getCause());
+        } catch (ExceptionInInitializerError e) {
+            failed(e.getCause() == null ? e : e.getCause());
         } catch (Throwable t) {
             failed(t);
         }
@@ -78,8 +82,8 @@ public final class AgentMain {
         return value != null && value.trim().toLowerCase(Locale.ROOT).equals("true");
     }
 
-    private static ClassLoader loader() throws IOException {
-        ClassLoader loader = hiddenLoader;
+    private static HiddenClassLoader loader() throws IOException {
+        HiddenClassLoader loader = hiddenLoader;
         if (loader == null) {
             synchronized (AgentMain.class) {
                 loader = hiddenLoader;
@@ -115,7 +119,7 @@ public final class AgentMain {
      * relocated libraries, which exist nowhere else) is looked up here first; everything else parent-first, so JDK
      * classes and the bootstrap bridge (defined into the bootstrap loader by the agent) are never duplicated.
      */
-    static final class HiddenClassLoader extends ClassLoader {
+    static final class HiddenClassLoader extends ClassLoader implements Supplier<Object[]> {
         private static final String OWN_PACKAGES = "io.kaagent.";
         private static final String BRIDGE_PACKAGE = "io.kaagent.bootstrap.";
 
@@ -125,6 +129,8 @@ public final class AgentMain {
 
         private final JarFile jar;
         private final URL jarUrl;
+        /** premain's arguments, from {@link #launch} until io.kaagent.Launch takes them ({@link #get}). */
+        private final AtomicReference<Object[]> launchArguments = new AtomicReference<Object[]>();
         private boolean jffiLayerTried;
         private ClassLoader jffiLayerLoader;
 
@@ -132,6 +138,32 @@ public final class AgentMain {
             super(parent);
             this.jar = new JarFile(jarFile, false);
             this.jarUrl = jarFile.toURI().toURL();
+        }
+
+        /**
+         * Runs the agent's premain through the static initialiser of {@code io.kaagent.Launch}, which takes the
+         * arguments from this loader ({@link #get}, through a JDK interface) and calls it directly. No reflection:
+         * on JDK 18+ reflection runs on method handles, and the call cost a cold JDK 25 JVM ~8 ms of
+         * java.lang.invoke code generation even in premain's own shape.
+         *
+         * @return false when Launch had run already (a second premain in one JVM): nothing was called
+         */
+        boolean launch(String argument, Instrumentation instrumentation) throws ClassNotFoundException {
+            boolean untaken;
+            launchArguments.set(new Object[] {argument, instrumentation});
+            try {
+                Class.forName("io.kaagent.Launch", true, this);
+            } finally {
+                // Not taken: Launch was initialised before, and premain was not called.
+                untaken = launchArguments.getAndSet(null) != null;
+            }
+            return !untaken;
+        }
+
+        /** For io.kaagent.Launch only: premain's arguments, once; null afterwards. */
+        @Override
+        public Object[] get() {
+            return launchArguments.getAndSet(null);
         }
 
         @Override

@@ -3,10 +3,12 @@ package io.kaagent;
 import java.io.File;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import io.kaagent.config.PolicyCache;
 import io.kaagent.config.PolicyException;
 import io.kaagent.policy.Policy;
+import io.kaagent.runtime.PolicyWatcher;
 
 /**
  * The policy of a launch, read on a thread of its own from the start of premain: YAML in a cold JVM costs ~100 ms,
@@ -17,17 +19,27 @@ final class LaunchPolicyRead implements Runnable {
     private final File file;
     private final Map<String, String> env;
     private final CountDownLatch done = new CountDownLatch(1);
+    /**
+     * Counted down once nothing is left to say about this policy at the JVM's exit: it is known to be valid (a text
+     * compiled before: early, while the policy is still being built), or the agent has handed it over or printed
+     * what is wrong with it ({@link #verdictReported}).
+     */
+    private final CountDownLatch verdict = new CountDownLatch(1);
+    private final Runnable afterwards;
+    private PolicyWatcher.Stamp stamp;
     private Policy policy;
     private PolicyException invalid;
     private RuntimeException failed;
 
-    private LaunchPolicyRead(File file, Map<String, String> env) {
+    private LaunchPolicyRead(File file, Map<String, String> env, Runnable afterwards) {
         this.file = file;
         this.env = env;
+        this.afterwards = afterwards;
     }
 
-    static LaunchPolicyRead start(File file, Map<String, String> env) {
-        LaunchPolicyRead read = new LaunchPolicyRead(file, env);
+    /** @param afterwards what the thread does once the policy is read, best effort */
+    static LaunchPolicyRead start(File file, Map<String, String> env, Runnable afterwards) {
+        LaunchPolicyRead read = new LaunchPolicyRead(file, env, afterwards);
         Thread thread = new Thread(read, "ka-agent-policy");
         thread.setDaemon(true);
         thread.start();
@@ -37,8 +49,15 @@ final class LaunchPolicyRead implements Runnable {
     @Override
     public void run() {
         try {
+            // Stamped before it is read: an edit made while the agent starts is then a change the watcher sees.
+            stamp = PolicyWatcher.Stamp.of(file);
             delayForTests();
-            policy = PolicySources.load(file, env, PolicyCache.forUser(Agent.version()));
+            policy = PolicySources.load(file, env, PolicyCache.forUser(), new Runnable() {
+                @Override
+                public void run() {
+                    verdict.countDown();
+                }
+            });
         } catch (PolicyException e) {
             invalid = e;
         } catch (RuntimeException e) {
@@ -48,6 +67,16 @@ final class LaunchPolicyRead implements Runnable {
         } finally {
             done.countDown();
         }
+        try {
+            afterwards.run();
+        } catch (Throwable t) {
+            // best effort, and nothing the application could notice
+        }
+    }
+
+    /** The file's stamp from right before it was read; valid once {@link #await} returned. */
+    PolicyWatcher.Stamp stamp() {
+        return stamp;
     }
 
     /**
@@ -65,6 +94,16 @@ final class LaunchPolicyRead implements Runnable {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** The policy was handed over to the runtime, or its errors were printed (or nobody will print them). */
+    void verdictReported() {
+        verdict.countDown();
+    }
+
+    /** Waits (bounded) until nothing is left to report about the policy; false on time-out. */
+    boolean awaitVerdict(long millis) throws InterruptedException {
+        return verdict.await(millis, TimeUnit.MILLISECONDS);
     }
 
     /** The policy, once read; the read's own exception when the file is broken (or the reader failed). */

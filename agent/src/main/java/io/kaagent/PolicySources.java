@@ -38,13 +38,19 @@ final class PolicySources {
     }
 
     static Policy load(File file, Map<String, String> env) throws PolicyException {
-        return load(file, env, null);
+        return load(file, env, null, null);
     }
 
-    /** @param cache where the compiled policy may come from (at launch), or null to read the YAML */
-    static Policy load(File file, Map<String, String> env, PolicyCache cache) throws PolicyException {
+    /**
+     * @param cache      where the compiled policy may come from (at launch), or null to read the YAML
+     * @param knownValid run as soon as the policy is known to be valid, when that is before it is built (a cached
+     *                   text and no override variables); may be null
+     */
+    static Policy load(File file, Map<String, String> env, PolicyCache cache, Runnable knownValid)
+            throws PolicyException {
         Policy policy = file == null ? DefaultPolicy.create()
-                : cache == null ? PolicyLoader.load(file.toPath()) : cache.load(file.toPath());
+                : cache == null ? PolicyLoader.load(file.toPath())
+                : cache.load(file.toPath(), EnvOverrides.any(env) ? null : knownValid);
         return EnvOverrides.apply(policy, env);
     }
 

@@ -2,6 +2,7 @@ package io.kaagent.it;
 
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
@@ -83,7 +84,7 @@ class CleanStartTest {
      * else — however short-lived the JVMs.
      */
     @Test
-    void shortLivedJvmsLeaveNothingButTheCachedStubAndPolicy(@TempDir Path dir) throws Exception {
+    void shortLivedJvmsLeaveNothingButTheAgentsCache(@TempDir Path dir) throws Exception {
         Path work = Files.createDirectory(dir.resolve("work"));
         Path tmp = Files.createDirectory(dir.resolve("tmp"));
         int port = FreePorts.allocate(1)[0];
@@ -116,16 +117,69 @@ class CleanStartTest {
         }
         try (Stream<Path> cached = Files.list(cache)) {
             List<String> names = cached.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList());
-            // Five JVMs, one policy text: one stub and one compiled policy, no half-written copy of either.
+            // Five JVMs, one JDK, one policy text: one stub, one compiled policy and one rewritten class per hook
+            // target, no half-written copy of any.
+            List<String> hooks = names.stream().filter(n -> n.startsWith("hooks-")).collect(Collectors.toList());
+            List<String> rest = names.stream().filter(n -> !n.startsWith("hooks-")).collect(Collectors.toList());
             assertAll(
-                    () -> assertEquals(2, names.size(), "one cached stub and one compiled policy: " + names),
-                    () -> assertTrue(names.get(0).matches("libjffi-1\\.2-[0-9a-f]{16}\\.so"), names.toString()),
-                    () -> assertTrue(names.get(1).matches("policy-[0-9a-f]+-[0-9]+\\.bin"), names.toString()),
+                    () -> assertEquals(2, rest.size(), "one cached stub and one compiled policy: " + names),
+                    () -> assertTrue(rest.get(0).matches("libjffi-1\\.2-[0-9a-f]{16}\\.so"), names.toString()),
+                    () -> assertTrue(rest.get(1).matches("policy-[0-9a-f]+-[0-9]+\\.bin"), names.toString()),
+                    () -> assertEquals(List.of("java.net.ServerSocket", "java.net.Socket",
+                            "sun.nio.ch.AsynchronousSocketChannelImpl", "sun.nio.ch.ServerSocketChannelImpl",
+                            "sun.nio.ch.SocketChannelImpl", "sun.nio.ch.UnixAsynchronousServerSocketChannelImpl",
+                            "sun.nio.ch.UnixAsynchronousSocketChannelImpl"),
+                            hooks.stream().map(n -> n.replaceFirst("^hooks-[0-9a-f]+-(.*)\\.bin$", "$1"))
+                                    .collect(Collectors.toList()), "one rewritten class per hook target: " + names),
                     () -> assertEquals("rw-------", PosixFilePermissions.toString(
-                            Files.getPosixFilePermissions(cache.resolve(names.get(1)))), "owner-only entry"),
+                            Files.getPosixFilePermissions(cache.resolve(rest.get(1)))), "owner-only entry"),
+                    () -> assertEquals("rw-------", PosixFilePermissions.toString(
+                            Files.getPosixFilePermissions(cache.resolve(hooks.get(0)))), "owner-only hook entry"),
                     () -> assertEquals("rwx------", PosixFilePermissions.toString(
                             Files.getPosixFilePermissions(cache)), "owner-only cache directory"));
         }
+    }
+
+    /**
+     * The hook cache: a JVM whose JDK and agent build rewrote the socket classes before gets them from the cache and
+     * never loads ASM, and its hooks still run (DEBUG: one decision line each for the connect and the accept).
+     */
+    @Test
+    void aSecondStartTakesTheRewrittenSocketClassesFromTheCacheWithoutAsm(@TempDir Path dir) throws Exception {
+        Path tmp = Files.createDirectory(dir.resolve("tmp"));
+        int port = FreePorts.allocate(1)[0];
+        Path policy = Policies.write(dir, """
+                version: 1
+                log: debug
+                rules:
+                  - {name: hello, port: %d, direction: both, idle: 31s, intvl: 7s, cnt: 4}
+                """.formatted(port));
+        // The first JVM lives until its native layer is up: by then it has loaded (and rewritten) every target.
+        Path firstLog = dir.resolve("classes-first.log");
+        try (ChildJvm first = ChildJvm.builder().agent(policy).sysProp("java.io.tmpdir", tmp.toString())
+                .jvmArg("-Xlog:class+load=info:file=" + firstLog).mainClass(WAIT_APP).start()) {
+            first.awaitStdout("READY", TestEnv.START_TIMEOUT);
+            try (AgentJmx jmx = AgentJmx.attach(first.pid())) {
+                assertEquals("native", jmx.stringAttribute("Mode"), first.describe());
+            }
+        }
+        Path secondLog = dir.resolve("classes-second.log");
+        try (ChildJvm app = ChildJvm.builder().agent(policy).sysProp("java.io.tmpdir", tmp.toString())
+                .jvmArg("-Xlog:class+load=info:file=" + secondLog).mainClass("HelloApp").args(port).start()) {
+            assertEquals(0, app.awaitExit(TestEnv.START_TIMEOUT), app.describe());
+            List<String> decisions = AgentLog.lines(app.stderrLines(), "DEBUG").stream()
+                    .filter(l -> Pattern.compile("(?<!\\d)" + port + "(?!\\d)").matcher(l).find())
+                    .collect(Collectors.toList());
+            assertEquals(2, decisions.size(), "the connect and the accept were hooked; " + app.describe());
+        }
+        assertAll(
+                () -> assertFalse(asmClasses(firstLog).isEmpty(), "the first start rewrote with ASM"),
+                () -> assertEquals(List.of(), asmClasses(secondLog), "the second start loaded no ASM class"));
+    }
+
+    private static List<String> asmClasses(Path classLog) throws java.io.IOException {
+        return Files.readAllLines(classLog).stream().filter(l -> l.contains("io.kaagent.shaded.asm."))
+                .collect(Collectors.toList());
     }
 
     private static void assertSameAsWithoutAgent(ChildJvm.Builder withAgent, int port) {

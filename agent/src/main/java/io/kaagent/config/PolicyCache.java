@@ -1,26 +1,15 @@
 package io.kaagent.config;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.File;
-import java.io.FileInputStream;
-import java.io.FileOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Arrays;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32;
 
+import io.kaagent.cache.BuildId;
+import io.kaagent.cache.CacheDirectory;
+import io.kaagent.cache.EntryReader;
+import io.kaagent.cache.EntryWriter;
 import io.kaagent.policy.CompiledPolicy;
 import io.kaagent.policy.Policy;
 
@@ -29,51 +18,35 @@ import io.kaagent.policy.Policy;
  * user meets a given policy text on this machine (or image): in a cold JVM the YAML reader costs ~100 ms of CPU
  * (~250 classes loaded, a lambda bootstrap), a cached policy ~1 KiB of {@link CompiledPolicy} bytes.
  * <p>
- * Entries live in {@code <java.io.tmpdir>/ka-agent-<user>/} (or under {@code -Dka.agent.native.dir}), the
- * directory native init keeps jffi's stub in, under the same rule: used only when it is a real directory of this
- * user that nobody else may write to. An entry holds the agent's version and the policy file's whole text, compared
- * byte for byte before use: neither an edit of the file, a hash collision nor another agent version can pass for it.
- * Only valid policies are written; anything unexpected is a miss, and the YAML is read as without a cache.
- * {@code -Dka.agent.policy.cache=false} turns it off.
+ * Entries live in the {@link CacheDirectory}. An entry holds the agent's {@link BuildId} and the policy file's whole
+ * text, compared byte for byte before use: neither an edit of the file, a hash collision nor another build of the
+ * agent can pass for it. Only valid policies are written; anything unexpected is a miss, and the YAML is read as
+ * without a cache. {@code -Dka.agent.policy.cache=false} turns it off ({@code -Dka.agent.cache=false} every cache).
  */
 public final class PolicyCache {
     private static final int MAGIC = 0x4b415043; // "KAPC"
-    private final File directory;
-    private final String agentVersion;
+    private final CacheDirectory directory;
+    private final String buildId;
     private final AtomicLong hits = new AtomicLong();
 
-    PolicyCache(File directory, String agentVersion) {
+    PolicyCache(CacheDirectory directory, String buildId) {
         this.directory = directory;
-        this.agentVersion = agentVersion;
+        this.buildId = buildId;
     }
 
-    /** The cache of this user, or null when switched off. */
-    public static PolicyCache forUser(String agentVersion) {
+    /** For tests: a cache in that directory, for that build. */
+    PolicyCache(File directory, String buildId) {
+        this(new CacheDirectory(directory), buildId);
+    }
+
+    /** The cache of this user, or null when switched off (or the agent does not run from its jar). */
+    public static PolicyCache forUser() {
         if ("false".equalsIgnoreCase(System.getProperty("ka.agent.policy.cache", "").trim())) {
             return null;
         }
-        String base = System.getProperty("ka.agent.native.dir");
-        if (base == null || base.trim().isEmpty()) {
-            base = System.getProperty("java.io.tmpdir");
-        }
-        return new PolicyCache(new File(base, "ka-agent-" + safeUserName()), agentVersion);
-    }
-
-    /**
-     * The user name as jffi's stub cache spells it: characters outside {@code A-Za-z0-9._-} become {@code _}. By
-     * hand: a regular expression compiled here cost a cold JVM's policy thread milliseconds of its start.
-     */
-    static String safeUserName() {
-        char[] name = System.getProperty("user.name", "unknown").toCharArray();
-        for (int i = 0; i < name.length; i++) {
-            char c = name[i];
-            boolean plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.'
-                    || c == '_' || c == '-';
-            if (!plain) {
-                name[i] = '_';
-            }
-        }
-        return new String(name);
+        CacheDirectory directory = CacheDirectory.forUser();
+        String buildId = BuildId.current();
+        return directory == null || buildId == null ? null : new PolicyCache(directory, buildId);
     }
 
     /**
@@ -82,6 +55,14 @@ public final class PolicyCache {
      * @throws PolicyException exactly as {@link PolicyLoader#load} would
      */
     public Policy load(Path file) throws PolicyException {
+        return load(file, null);
+    }
+
+    /**
+     * @param knownValid run as soon as the file's text is known to be one compiled before, which makes it valid:
+     *                   before the policy is built from the entry
+     */
+    public Policy load(Path file, Runnable knownValid) throws PolicyException {
         byte[] text;
         try {
             text = PolicyLoader.readBytes(file);
@@ -89,8 +70,8 @@ public final class PolicyCache {
             return PolicyLoader.load(file); // which says what is wrong with the file, in its own words
         }
         String source = file.toString();
-        File entry = new File(directory, entryName(text));
-        Policy cached = read(entry, text, source);
+        String entry = entryName(text);
+        Policy cached = read(entry, text, source, knownValid);
         if (cached != null) {
             hits.incrementAndGet();
             return cached;
@@ -111,88 +92,33 @@ public final class PolicyCache {
         return "policy-" + Long.toHexString(crc.getValue()) + "-" + text.length + ".bin";
     }
 
-    private Policy read(File entry, byte[] text, String source) {
-        if (!entry.isFile() || !directoryIsPrivate(false)) {
+    private Policy read(String entry, byte[] text, String source, Runnable knownValid) {
+        byte[] bytes = directory.read(entry);
+        if (bytes == null) {
             return null;
         }
-        try (InputStream file = new FileInputStream(entry)) {
-            DataInputStream in = new DataInputStream(file);
-            if (in.readInt() != MAGIC || !agentVersion.equals(in.readUTF())) {
+        try {
+            EntryReader in = new EntryReader(bytes);
+            if (in.readInt() != MAGIC || !buildId.equals(in.readString()) || !in.nextBytesEqual(text)) {
                 return null;
             }
-            int length = in.readInt();
-            if (length != text.length) {
-                return null;
+            if (knownValid != null) {
+                // Only valid policies are cached; a damaged rest below still means valid text, read as YAML.
+                knownValid.run();
             }
-            byte[] cachedText = new byte[length];
-            in.readFully(cachedText);
-            if (!Arrays.equals(cachedText, text)) {
-                return null;
-            }
-            ByteArrayOutputStream rest = new ByteArrayOutputStream(512);
-            byte[] buffer = new byte[4096];
-            int n;
-            while ((n = in.read(buffer)) > 0) {
-                rest.write(buffer, 0, n);
-            }
-            return CompiledPolicy.fromBytes(rest.toByteArray(), source);
-        } catch (IOException unreadable) {
+            return CompiledPolicy.fromBytes(in.rest(), source);
+        } catch (IOException | RuntimeException unreadable) {
             return null; // a miss: the YAML is read, and the entry written anew
         }
     }
 
     /** Best effort: a cache that cannot be written only means the next start reads YAML again. */
-    private void write(File entry, byte[] text, Policy policy) {
-        File temporary = null;
+    private void write(String entry, byte[] text, Policy policy) {
         try {
-            if (!directoryIsPrivate(true)) {
-                return;
-            }
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream(text.length + 512);
-            DataOutputStream out = new DataOutputStream(bytes);
-            out.writeInt(MAGIC);
-            out.writeUTF(agentVersion);
-            out.writeInt(text.length);
-            out.write(text);
-            out.write(CompiledPolicy.toBytes(policy));
-            out.flush();
-            temporary = Files.createTempFile(directory.toPath(), entry.getName(), ".tmp").toFile(); // rw-------
-            try (OutputStream file = new FileOutputStream(temporary)) {
-                bytes.writeTo(file);
-            }
-            // Renamed into place whole: a JVM starting meanwhile sees the old entry, none, or this one.
-            Files.move(temporary.toPath(), entry.toPath(), StandardCopyOption.REPLACE_EXISTING,
-                    StandardCopyOption.ATOMIC_MOVE);
-            temporary = null;
-        } catch (IOException | RuntimeException e) {
+            directory.write(entry, new EntryWriter(text.length + 512).writeInt(MAGIC).writeString(buildId)
+                    .writeBytes(text).writeRaw(CompiledPolicy.toBytes(policy)).toByteArray());
+        } catch (RuntimeException e) {
             // not cached this time
-        } finally {
-            if (temporary != null) {
-                temporary.delete();
-            }
-        }
-    }
-
-    /** @param create make it (owner-only) when it does not exist yet */
-    private boolean directoryIsPrivate(boolean create) {
-        Path dir = directory.toPath();
-        try {
-            if (create && !directory.exists()) {
-                try {
-                    Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(
-                            PosixFilePermissions.fromString("rwx------")));
-                } catch (java.nio.file.FileAlreadyExistsException raced) {
-                    // made by another JVM meanwhile: checked below like any existing one
-                }
-            }
-            PosixFileAttributes attributes = Files.readAttributes(dir, PosixFileAttributes.class,
-                    LinkOption.NOFOLLOW_LINKS);
-            Set<PosixFilePermission> permissions = attributes.permissions();
-            return attributes.isDirectory() && attributes.owner().getName().equals(System.getProperty("user.name"))
-                    && !permissions.contains(PosixFilePermission.GROUP_WRITE)
-                    && !permissions.contains(PosixFilePermission.OTHERS_WRITE);
-        } catch (IOException | RuntimeException e) {
-            return false; // not POSIX, not ours, not there: no cache
         }
     }
 }

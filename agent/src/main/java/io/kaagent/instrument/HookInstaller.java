@@ -21,13 +21,36 @@ public final class HookInstaller {
         this.transformer = transformer;
     }
 
-    /** Registers the hooks; the targets already loaded are rewritten now. Problems wait for {@link #complete}. */
+    /**
+     * Registers the hooks with the JVM already prepared for them (the bridge defined, its handlers in place): the
+     * targets already loaded are rewritten now. Problems wait for {@link #complete}.
+     */
     public static HookInstaller install(Instrumentation instrumentation) {
-        HookTransformer transformer = new HookTransformer(HookTarget.ALL);
-        HookInstaller installer = new HookInstaller(transformer);
-        // Registered before looking at what is loaded: a target loading meanwhile is then rewritten as it loads,
-        // or found loaded below and retransformed (from its original bytes, so twice does no harm).
+        HookInstaller installer = register(instrumentation);
+        installer.jvmPrepared(instrumentation);
+        return installer;
+    }
+
+    /**
+     * Registers the hooks before the JVM is prepared for them: a target that loads meanwhile waits at its load
+     * ({@link HookGate}) until {@link #jvmPrepared} or {@link #jvmNotPrepared} says what becomes of it.
+     */
+    public static HookInstaller register(Instrumentation instrumentation) {
+        HookTransformer transformer = new HookTransformer(HookTarget.ALL, true, new HookGate());
         instrumentation.addTransformer(transformer, true);
+        return new HookInstaller(transformer);
+    }
+
+    /** The thread that prepares the JVM: what it loads meanwhile does not wait for itself. */
+    public void preparedBy(Thread thread) {
+        transformer.gate().preparedBy(thread);
+    }
+
+    /** The bridge and its handlers are in place: targets are rewritten from now on, the loaded ones at once. */
+    public void jvmPrepared(Instrumentation instrumentation) {
+        transformer.gate().prepared(true);
+        // After the transformer was registered: a target loading meanwhile was rewritten as it loaded, or is found
+        // loaded here and retransformed (from its original bytes, so twice does no harm).
         Set<String> targetNames = new HashSet<String>(HookTarget.classNames());
         List<Class<?>> loaded = new ArrayList<Class<?>>();
         for (Class<?> type : instrumentation.getAllLoadedClasses()) {
@@ -39,22 +62,34 @@ public final class HookInstaller {
             try {
                 instrumentation.retransformClasses(loaded.toArray(new Class<?>[0]));
             } catch (Throwable t) {
-                installer.problems.add("retransformation failed: " + t);
+                problems.add("retransformation failed: " + t);
             }
         }
-        return installer;
     }
 
-    /** {@link #warmUp()} on a daemon thread of its own, which ends when done. */
-    public static void warmUpInBackground() {
-        Thread thread = new Thread(new Runnable() {
-            @Override
-            public void run() {
-                warmUp();
-            }
-        }, "ka-agent-warmup");
-        thread.setDaemon(true);
-        thread.start();
+    /** The JVM could not be prepared: no target is rewritten, and the transformer goes. */
+    public void jvmNotPrepared(Instrumentation instrumentation) {
+        transformer.gate().prepared(false);
+        instrumentation.removeTransformer(transformer);
+    }
+
+    /** {@link #warmUp()}, unless every target is in the {@link HookClassCache} already and ASM will not be needed. */
+    public static void warmUpUnlessCached() {
+        if (!allTargetsCached()) {
+            warmUp();
+        }
+    }
+
+    static boolean allTargetsCached() {
+        HookClassCache cache = HookClassCache.forThisJvm();
+        if (cache == null) {
+            return false;
+        }
+        List<String> classes = new ArrayList<String>();
+        for (String name : HookTarget.classNames()) {
+            classes.add(name.replace('.', '/'));
+        }
+        return cache.hasEntries(classes);
     }
 
     /**
@@ -69,7 +104,7 @@ public final class HookInstaller {
             byte[] sample = AgentClassBytes.of(HookInstaller.class.getClassLoader(),
                     "io/kaagent/instrument/TransformSample");
             List<HookTarget> targets = HookTarget.warmUpTargets();
-            HookTransformer transformer = new HookTransformer(targets);
+            HookTransformer transformer = new HookTransformer(targets, false, HookGate.open());
             byte[] rewritten = transformer.transform(null, targets.get(0).className, null, null, sample);
             return rewritten != null && transformer.failures().isEmpty()
                     && transformer.applied().size() == targets.size();

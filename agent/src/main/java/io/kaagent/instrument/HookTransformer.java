@@ -3,6 +3,7 @@ package io.kaagent.instrument;
 import java.lang.instrument.ClassFileTransformer;
 import java.security.ProtectionDomain;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -10,7 +11,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Rewrites the hook targets with the ASM that Byte Buddy embeds, by hand: no AgentBuilder, no runtime code
  * generation. That keeps start-up near the cost of a bare class-file transformer (FACTS.md: an AgentBuilder costs
- * ~500 ms more). ASM is touched only by {@link HookRewriter}, so registering this transformer loads none of it. A target is rewritten as it loads, or retransformed if it was loaded before the agent came.
+ * ~500 ms more). ASM is touched only by {@link HookRewriter}, so registering this transformer loads none of it, and
+ * a class rewritten before by the same JDK and agent build comes from the {@link HookClassCache} without ASM. A
+ * target is rewritten as it loads, or retransformed if it was loaded before the agent came.
  * Stays registered so that hooks survive another agent's later retransformation of the same classes.
  * <p>
  * Rewriting a class while it loads is safe here because nothing this class and its ASM need is a socket class or
@@ -23,8 +26,28 @@ final class HookTransformer implements ClassFileTransformer {
     private final Set<String> applied = Collections.newSetFromMap(new ConcurrentHashMap<String, Boolean>());
     private final Set<String> failures = Collections.newSetFromMap(new ConcurrentHashMap<String, Boolean>());
 
-    HookTransformer(List<HookTarget> targets) {
+    /** Whether rewritten classes are looked up in (and written to) the {@link HookClassCache}. */
+    private final boolean cached;
+    private final HookGate gate;
+    private volatile HookClassCache cache;
+    private volatile boolean cacheOpened;
+
+    /** @param cached through this user's {@link HookClassCache} for this JVM, opened at the first rewrite */
+    HookTransformer(List<HookTarget> targets, boolean cached, HookGate gate) {
+        this(targets, cached, null, gate);
+    }
+
+    /** Through that cache (tests). */
+    HookTransformer(List<HookTarget> targets, HookClassCache cache) {
+        this(targets, true, cache, HookGate.open());
+    }
+
+    private HookTransformer(List<HookTarget> targets, boolean cached, HookClassCache cache, HookGate gate) {
         this.targets = targets;
+        this.cached = cached;
+        this.gate = gate;
+        this.cache = cache;
+        this.cacheOpened = cache != null;
         Set<String> classes = Collections.newSetFromMap(new ConcurrentHashMap<String, Boolean>());
         for (HookTarget target : targets) {
             classes.add(target.className);
@@ -38,8 +61,12 @@ final class HookTransformer implements ClassFileTransformer {
         if (loader != null || className == null || !targetClasses.contains(className)) {
             return null;
         }
+        if (!gate.awaitPrepared()) {
+            failures.add(className + ": left as it is, the agent did not get the JVM ready for its hooks");
+            return null;
+        }
         try {
-            byte[] rewritten = HookRewriter.rewrite(classfile, className, targets, applied);
+            byte[] rewritten = rewrite(className, classfile);
             for (HookTarget target : targets) {
                 if (target.className.equals(className) && !applied.contains(key(target))) {
                     failures.add("hook did not take: " + target);
@@ -50,6 +77,40 @@ final class HookTransformer implements ClassFileTransformer {
             failures.add(className + ": " + t);
             return null;
         }
+    }
+
+    private byte[] rewrite(String className, byte[] classfile) {
+        HookClassCache cache = cache();
+        Set<String> took = new HashSet<String>();
+        byte[] rewritten = cache == null ? null : cache.lookup(className, classfile, took);
+        if (rewritten == null) {
+            rewritten = HookRewriter.rewrite(classfile, className, targets, took);
+            if (cache != null) {
+                cache.store(className, classfile, took, rewritten);
+            }
+        }
+        applied.addAll(took);
+        return rewritten;
+    }
+
+    /** Opened at the first rewrite: a JVM that never loads a socket class never reads the agent's build id. */
+    private HookClassCache cache() {
+        if (!cached) {
+            return null;
+        }
+        if (!cacheOpened) {
+            synchronized (this) {
+                if (!cacheOpened) {
+                    cache = HookClassCache.forThisJvm();
+                    cacheOpened = true;
+                }
+            }
+        }
+        return cache;
+    }
+
+    HookGate gate() {
+        return gate;
     }
 
     /** Targets whose method was rewritten at least once, by {@link HookTarget#id()} and kind. */

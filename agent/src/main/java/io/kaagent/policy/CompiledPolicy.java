@@ -1,12 +1,11 @@
 package io.kaagent.policy;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+
+import io.kaagent.cache.EntryReader;
+import io.kaagent.cache.EntryWriter;
 
 /**
  * A policy as compact bytes, for the policy cache: what the YAML declared (the {@code defaults:} block and each rule's
@@ -20,22 +19,16 @@ public final class CompiledPolicy {
     }
 
     public static byte[] toBytes(Policy policy) {
-        try {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
-            DataOutputStream out = new DataOutputStream(bytes);
-            out.writeInt(FORMAT);
-            out.writeUTF(policy.logLevel());
-            writeNullable(out, policy.logFile());
-            writeSettings(out, policy.declaredDefaults());
-            out.writeInt(policy.rules().size());
-            for (Rule rule : policy.rules()) {
-                writeRule(out, rule);
-            }
-            out.flush();
-            return bytes.toByteArray();
-        } catch (IOException impossible) {
-            throw new IllegalStateException(impossible);
+        EntryWriter out = new EntryWriter(256);
+        out.writeInt(FORMAT);
+        out.writeString(policy.logLevel());
+        writeNullable(out, policy.logFile());
+        writeSettings(out, policy.declaredDefaults());
+        out.writeInt(policy.rules().size());
+        for (Rule rule : policy.rules()) {
+            writeRule(out, rule);
         }
+        return out.toByteArray();
     }
 
     /**
@@ -51,11 +44,11 @@ public final class CompiledPolicy {
     }
 
     private static Policy read(byte[] data, String source) throws IOException {
-        DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
+        EntryReader in = new EntryReader(data);
         if (in.readInt() != FORMAT) {
             throw new IOException("not a compiled policy of format " + FORMAT);
         }
-        String logLevel = in.readUTF();
+        String logLevel = in.readString();
         String logFile = readNullable(in);
         PartialSettings defaults = readSettings(in);
         int count = in.readInt();
@@ -66,25 +59,25 @@ public final class CompiledPolicy {
         for (int i = 0; i < count; i++) {
             rules.add(readRule(in, defaults));
         }
-        if (in.read() != -1) {
+        if (!in.atEnd()) {
             throw new IOException("trailing bytes after the last rule");
         }
         return new Policy(source, logLevel, logFile, defaults, rules);
     }
 
-    private static void writeRule(DataOutputStream out, Rule rule) throws IOException {
-        out.writeUTF(rule.name());
+    private static void writeRule(EntryWriter out, Rule rule) {
+        out.writeString(rule.name());
         out.writeInt(rule.hosts().size());
         for (HostGlob host : rule.hosts()) {
-            out.writeUTF(host.pattern());
+            out.writeString(host.pattern());
         }
         out.writeInt(rule.cidrs().size());
         for (CidrBlock cidr : rule.cidrs()) {
-            out.writeUTF(cidr.toString());
+            out.writeString(cidr.toString());
         }
         out.writeInt(rule.ports().size());
         for (PortRange range : rule.ports()) {
-            out.writeUTF(range.toString());
+            out.writeString(range.toString());
         }
         out.writeBoolean(rule.directions().contains(Direction.OUTBOUND));
         out.writeBoolean(rule.directions().contains(Direction.INBOUND));
@@ -92,20 +85,20 @@ public final class CompiledPolicy {
         writeSettings(out, rule.declaredSettings());
     }
 
-    private static Rule readRule(DataInputStream in, PartialSettings defaults) throws IOException {
-        Rule.Builder rule = Rule.builder(in.readUTF());
+    private static Rule readRule(EntryReader in, PartialSettings defaults) throws IOException {
+        Rule.Builder rule = Rule.builder(in.readString());
         try {
             List<HostGlob> hosts = new ArrayList<HostGlob>();
             for (int i = readSize(in); i > 0; i--) {
-                hosts.add(HostGlob.parse(in.readUTF()));
+                hosts.add(HostGlob.parse(in.readString()));
             }
             List<CidrBlock> cidrs = new ArrayList<CidrBlock>();
             for (int i = readSize(in); i > 0; i--) {
-                cidrs.add(CidrBlock.parse(in.readUTF()));
+                cidrs.add(CidrBlock.parse(in.readString()));
             }
             List<PortRange> ports = new ArrayList<PortRange>();
             for (int i = readSize(in); i > 0; i--) {
-                ports.add(PortRange.parse(in.readUTF()));
+                ports.add(PortRange.parse(in.readString()));
             }
             rule.hosts(hosts).cidrs(cidrs).ports(ports);
         } catch (InvalidValueException e) {
@@ -131,7 +124,7 @@ public final class CompiledPolicy {
         }
     }
 
-    private static int readSize(DataInputStream in) throws IOException {
+    private static int readSize(EntryReader in) throws IOException {
         int size = in.readInt();
         if (size < 0 || size > 1 << 20) {
             throw new IOException("bad list size " + size);
@@ -139,7 +132,7 @@ public final class CompiledPolicy {
         return size;
     }
 
-    private static void writeSettings(DataOutputStream out, PartialSettings settings) throws IOException {
+    private static void writeSettings(EntryWriter out, PartialSettings settings) {
         writeNullable(out, settings.idleSeconds());
         writeNullable(out, settings.intervalSeconds());
         writeNullable(out, settings.count());
@@ -148,7 +141,7 @@ public final class CompiledPolicy {
         writeNullable(out, settings.natTimeoutSeconds());
     }
 
-    private static PartialSettings readSettings(DataInputStream in) throws IOException {
+    private static PartialSettings readSettings(EntryReader in) throws IOException {
         PartialSettings settings = PartialSettings.EMPTY;
         Integer idle = readNullableInt(in);
         if (idle != null) {
@@ -192,25 +185,25 @@ public final class CompiledPolicy {
         }
     }
 
-    private static void writeNullable(DataOutputStream out, String value) throws IOException {
+    private static void writeNullable(EntryWriter out, String value) {
         out.writeBoolean(value != null);
         if (value != null) {
-            out.writeUTF(value);
+            out.writeString(value);
         }
     }
 
-    private static void writeNullable(DataOutputStream out, Integer value) throws IOException {
+    private static void writeNullable(EntryWriter out, Integer value) {
         out.writeBoolean(value != null);
         if (value != null) {
             out.writeInt(value);
         }
     }
 
-    private static String readNullable(DataInputStream in) throws IOException {
-        return in.readBoolean() ? in.readUTF() : null;
+    private static String readNullable(EntryReader in) throws IOException {
+        return in.readBoolean() ? in.readString() : null;
     }
 
-    private static Integer readNullableInt(DataInputStream in) throws IOException {
+    private static Integer readNullableInt(EntryReader in) throws IOException {
         return in.readBoolean() ? Integer.valueOf(in.readInt()) : null;
     }
 }

@@ -22,6 +22,17 @@ public final class EnvOverrides {
     private EnvOverrides() {
     }
 
+    /** Whether {@code env} sets any of the variables (an empty one counts as unset). */
+    public static boolean any(Map<String, String> env) {
+        for (String variable : new String[] {IDLE, INTVL, CNT, USER_TIMEOUT}) {
+            String value = env.get(variable);
+            if (value != null && !value.trim().isEmpty()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * The policy with the overrides found in {@code env} applied; the same policy when there are none. The new
      * policy's source names the variables, e.g. {@code /etc/ka-agent/config.yml + KA_AGENT_IDLE=30s}.

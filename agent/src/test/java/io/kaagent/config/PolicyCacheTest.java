@@ -81,7 +81,7 @@ class PolicyCacheTest {
     }
 
     @Test
-    void anotherAgentVersionDoesNotReuseTheEntry(@TempDir Path dir) throws Exception {
+    void anotherBuildOfTheAgentDoesNotReuseTheEntry(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("policy.yml");
         write(file, "version: 1\nrules:\n  - {name: db, port: 5432}\n");
         new PolicyCache(dir.resolve("cache").toFile(), "1.2.3").load(file);
@@ -116,8 +116,9 @@ class PolicyCacheTest {
         PolicyCache cache = new PolicyCache(cacheDir.toFile(), "1.2.3");
         cache.load(file); // writes the entry: the directory is private
         Files.setPosixFilePermissions(cacheDir, PosixFilePermissions.fromString("rwxrwxrwx"));
-        cache.load(file);
-        assertEquals(0, cache.hits(), "an entry in a directory anybody may write is never trusted");
+        PolicyCache nextJvm = new PolicyCache(cacheDir.toFile(), "1.2.3"); // the check is made once per JVM
+        nextJvm.load(file);
+        assertEquals(0, nextJvm.hits(), "an entry in a directory anybody may write is never trusted");
     }
 
     @Test
@@ -132,19 +133,6 @@ class PolicyCacheTest {
         assertFalse(cacheDir.exists() && cacheDir.listFiles().length > 0, "nothing cached for a broken policy");
         String missing = assertThrows(PolicyException.class, () -> cache.load(dir.resolve("nope.yml"))).getMessage();
         assertTrue(missing.endsWith("nope.yml: no such file"), missing);
-    }
-
-    @Test
-    void theDirectoryIsTheOneJffisStubUses() {
-        String user = System.getProperty("user.name");
-        try {
-            System.setProperty("user.name", "ad\\min ü.x-1_2");
-            assertEquals("ad_min__.x-1_2", PolicyCache.safeUserName());
-            assertEquals("ad_min__.x-1_2", "ad\\min ü.x-1_2".replaceAll("[^A-Za-z0-9._-]", "_"),
-                    "the same spelling as com.kenai.jffi.Init's");
-        } finally {
-            System.setProperty("user.name", user);
-        }
     }
 
     private static void write(Path file, String text) throws IOException {

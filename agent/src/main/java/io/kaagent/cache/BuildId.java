@@ -1,0 +1,54 @@
+package io.kaagent.cache;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Which build of the agent this is: the version and the time the jar was made, written into the jar at package time
+ * ({@code inst/ka-agent.build}). What the caches hold depends on the agent's code, not only on its version, so an
+ * entry counts only for the build that wrote it: a snapshot rebuilt under the same version never reads another's.
+ */
+public final class BuildId {
+    static final String RESOURCE = "ka-agent.build";
+    private static volatile String current;
+    private static volatile boolean read;
+
+    private BuildId() {
+    }
+
+    /** This build's id; null when the agent does not run from its jar (unit tests), and then nothing is cached. */
+    public static String current() {
+        if (!read) {
+            synchronized (BuildId.class) {
+                if (!read) {
+                    current = readResource();
+                    read = true;
+                }
+            }
+        }
+        return current;
+    }
+
+    private static String readResource() {
+        ClassLoader loader = BuildId.class.getClassLoader();
+        if (loader == null) {
+            return null;
+        }
+        try (InputStream in = loader.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                return null;
+            }
+            byte[] buffer = new byte[256];
+            int filled = 0;
+            int n;
+            while (filled < buffer.length && (n = in.read(buffer, filled, buffer.length - filled)) > 0) {
+                filled += n;
+            }
+            String id = new String(buffer, 0, filled, StandardCharsets.UTF_8).trim();
+            return id.isEmpty() ? null : id;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,179 @@
+package io.kaagent.cache;
+
+import java.io.File;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+
+/**
+ * {@code <java.io.tmpdir>/ka-agent-<user>/} (or under {@code -Dka.agent.native.dir}): the directory jffi's stub, the
+ * compiled policies and the rewritten hook classes are kept in. Used only when it is a real directory of this user
+ * that nobody else may write to — what is read from it ends up as code (a native library, JDK classes) or as the
+ * policy of this JVM. {@code -Dka.agent.cache=false} turns the caches off (not jffi's stub, which has to live
+ * somewhere).
+ * <p>
+ * The check reads the directory's POSIX attributes once per JVM: in a cold JVM that loads a dozen classes.
+ */
+public final class CacheDirectory {
+    /** Larger than any entry the agent writes (a rewritten JDK class is ~100 KiB): anything bigger is not ours. */
+    private static final long MAX_ENTRY_BYTES = 4L << 20;
+    private static volatile CacheDirectory forUser;
+
+    private final File directory;
+    private final Object lock = new Object();
+    private Boolean privateChecked;
+
+    public CacheDirectory(File directory) {
+        this.directory = directory;
+    }
+
+    /** This user's directory (one instance per JVM, so that its check is made once), or null with caching off. */
+    public static CacheDirectory forUser() {
+        if ("false".equalsIgnoreCase(System.getProperty("ka.agent.cache", "").trim())) {
+            return null;
+        }
+        CacheDirectory dir = forUser;
+        if (dir == null) {
+            synchronized (CacheDirectory.class) {
+                dir = forUser;
+                if (dir == null) {
+                    String base = System.getProperty("ka.agent.native.dir");
+                    if (base == null || base.trim().isEmpty()) {
+                        base = System.getProperty("java.io.tmpdir");
+                    }
+                    dir = new CacheDirectory(new File(base, "ka-agent-" + safeUserName()));
+                    forUser = dir;
+                }
+            }
+        }
+        return dir;
+    }
+
+    /**
+     * The user name as jffi's stub cache spells it: characters outside {@code A-Za-z0-9._-} become {@code _}. By
+     * hand: a regular expression compiled here cost a cold JVM's start milliseconds.
+     */
+    static String safeUserName() {
+        char[] name = System.getProperty("user.name", "unknown").toCharArray();
+        for (int i = 0; i < name.length; i++) {
+            char c = name[i];
+            boolean plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.'
+                    || c == '_' || c == '-';
+            if (!plain) {
+                name[i] = '_';
+            }
+        }
+        return new String(name);
+    }
+
+    public File file(String name) {
+        return new File(directory, name);
+    }
+
+    public File directory() {
+        return directory;
+    }
+
+    /**
+     * Whether entries may be read from (and written to) it: it exists, is a directory (not a link) of this user,
+     * and neither group nor others may write to it. Checked once; a directory missing at that check is re-checked
+     * when {@code create} asks for it to be made (owner-only).
+     */
+    public boolean usable(boolean create) {
+        synchronized (lock) {
+            if (privateChecked == null || (!privateChecked && create)) {
+                privateChecked = check(create);
+            }
+            return privateChecked;
+        }
+    }
+
+    private boolean check(boolean create) {
+        Path dir = directory.toPath();
+        try {
+            if (create && !directory.exists()) {
+                try {
+                    Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(
+                            PosixFilePermissions.fromString("rwx------")));
+                } catch (java.nio.file.FileAlreadyExistsException raced) {
+                    // made by another JVM meanwhile: checked below like any existing one
+                }
+            }
+            PosixFileAttributes attributes = Files.readAttributes(dir, PosixFileAttributes.class,
+                    LinkOption.NOFOLLOW_LINKS);
+            Set<PosixFilePermission> permissions = attributes.permissions();
+            return attributes.isDirectory() && attributes.owner().getName().equals(System.getProperty("user.name"))
+                    && !permissions.contains(PosixFilePermission.GROUP_WRITE)
+                    && !permissions.contains(PosixFilePermission.OTHERS_WRITE);
+        } catch (IOException | RuntimeException e) {
+            return false; // not POSIX, not ours, not there: no cache
+        }
+    }
+
+    /**
+     * An entry's bytes, or null when there is none (or the directory is not private). java.io only: this runs inside
+     * class-file transforms, where loading classes is best kept to a minimum.
+     */
+    public byte[] read(String name) {
+        File entry = file(name);
+        if (!entry.isFile() || !usable(false)) {
+            return null;
+        }
+        long length = entry.length();
+        if (length <= 0 || length > MAX_ENTRY_BYTES) {
+            return null;
+        }
+        byte[] bytes = new byte[(int) length];
+        try (InputStream in = new FileInputStream(entry)) {
+            int filled = 0;
+            int n;
+            while (filled < bytes.length && (n = in.read(bytes, filled, bytes.length - filled)) > 0) {
+                filled += n;
+            }
+            return filled == bytes.length && in.read() < 0 ? bytes : null; // a file being replaced: a miss
+        } catch (IOException unreadable) {
+            return null;
+        }
+    }
+
+    /**
+     * Writes an entry whole, best effort: through a temporary file renamed into place, so that a JVM reading
+     * meanwhile sees the old entry, none, or this one. A cache that cannot be written only costs the next start.
+     */
+    public void write(String name, byte[] bytes) {
+        if (!usable(true)) {
+            return;
+        }
+        File temporary = file(name + "." + Long.toHexString(System.nanoTime()) + "-"
+                + Thread.currentThread().getId() + ".tmp");
+        try {
+            try (OutputStream out = new FileOutputStream(temporary)) {
+                // Owner-only like the directory, before any byte is in it.
+                boolean ownerOnly = temporary.setReadable(false, false) && temporary.setReadable(true, true)
+                        && temporary.setWritable(false, false) && temporary.setWritable(true, true);
+                if (!ownerOnly) {
+                    return;
+                }
+                out.write(bytes);
+            }
+            if (temporary.renameTo(file(name))) {
+                temporary = null;
+            }
+        } catch (IOException | RuntimeException e) {
+            // not cached this time
+        } finally {
+            if (temporary != null) {
+                temporary.delete();
+            }
+        }
+    }
+}

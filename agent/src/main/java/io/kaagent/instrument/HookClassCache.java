@@ -1,0 +1,116 @@
+package io.kaagent.instrument;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.zip.CRC32;
+
+import io.kaagent.cache.BuildId;
+import io.kaagent.cache.CacheDirectory;
+import io.kaagent.cache.EntryReader;
+import io.kaagent.cache.EntryWriter;
+
+/**
+ * The hook targets as rewritten before, so that a JVM start whose JDK and agent build did it once already loads
+ * none of ASM: in a cold JVM ASM costs ~25 ms of CPU (~30 classes) before the first socket class can load.
+ * <p>
+ * One entry per target class and JDK ({@code hooks-<jdk>-<class>.bin} in the {@link CacheDirectory}). It holds the
+ * agent's build, the class file as the JVM handed it to the transformer, compared byte for byte before use, the
+ * hooks that took, and the rewritten class. Another JDK, another agent build, another agent's transformer before
+ * ours: each is a miss, and ASM rewrites the class as without a cache. Only java.io runs here: it is called inside
+ * the transform of a JDK class.
+ */
+final class HookClassCache {
+    private static final int MAGIC = 0x4b41484b; // "KAHK"
+    private final CacheDirectory directory;
+    private final String buildId;
+    private final String jdk;
+
+    HookClassCache(CacheDirectory directory, String buildId, String jdk) {
+        this.directory = directory;
+        this.buildId = buildId;
+        this.jdk = jdk;
+    }
+
+    /** This user's cache for this JDK, or null when caching is off (or the agent does not run from its jar). */
+    static HookClassCache forThisJvm() {
+        CacheDirectory directory = CacheDirectory.forUser();
+        String buildId = BuildId.current();
+        return directory == null || buildId == null ? null : new HookClassCache(directory, buildId, jdkKey());
+    }
+
+    /** The JDK the classes came from: its installation and exact build. */
+    private static String jdkKey() {
+        CRC32 crc = new CRC32();
+        for (String key : new String[] {"java.home", "java.vm.version", "java.runtime.version", "java.vm.vendor"}) {
+            byte[] value = String.valueOf(System.getProperty(key)).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            crc.update(value, 0, value.length);
+            crc.update(0);
+        }
+        return Long.toHexString(crc.getValue());
+    }
+
+    /** Whether every one of these classes (internal names) has an entry for this JDK, without reading them. */
+    boolean hasEntries(Collection<String> classNames) {
+        if (!directory.usable(false)) {
+            return false;
+        }
+        for (String className : classNames) {
+            if (!directory.file(entryName(className)).isFile()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The class as rewritten from exactly these bytes before, or null.
+     *
+     * @param applied gets the hooks that took in it ({@link HookTransformer#key})
+     */
+    byte[] lookup(String className, byte[] classfile, Collection<String> applied) {
+        byte[] entry = directory.read(entryName(className));
+        if (entry == null) {
+            return null;
+        }
+        try {
+            EntryReader in = new EntryReader(entry);
+            if (in.readInt() != MAGIC || !buildId.equals(in.readString()) || !className.equals(in.readString())
+                    || !in.nextBytesEqual(classfile)) {
+                return null;
+            }
+            List<String> keys = new ArrayList<String>();
+            for (int i = in.readInt(); i > 0; i--) {
+                keys.add(in.readString());
+            }
+            byte[] rewritten = in.readBytes();
+            if (!in.atEnd()) {
+                return null;
+            }
+            applied.addAll(keys);
+            return rewritten;
+        } catch (IOException | RuntimeException damaged) {
+            return null; // a miss: ASM rewrites it, and the entry is written anew
+        }
+    }
+
+    /** Best effort. */
+    void store(String className, byte[] classfile, Collection<String> applied, byte[] rewritten) {
+        try {
+            EntryWriter out = new EntryWriter(classfile.length + rewritten.length + 256);
+            out.writeInt(MAGIC).writeString(buildId).writeString(className).writeBytes(classfile);
+            out.writeInt(applied.size());
+            for (String key : applied) {
+                out.writeString(key);
+            }
+            directory.write(entryName(className), out.writeBytes(rewritten).toByteArray());
+        } catch (RuntimeException e) {
+            // not cached this time
+        }
+    }
+
+    private String entryName(String className) {
+        return "hooks-" + jdk + "-" + className.replace('/', '.') + ".bin";
+    }
+}

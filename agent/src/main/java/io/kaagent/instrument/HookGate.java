@@ -1,0 +1,70 @@
+package io.kaagent.instrument;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Holds back the rewriting of hook targets until the JVM is prepared for the hooks' code: the bridge defined in the
+ * bootstrap loader and its handlers in place. At launch that preparation runs on the agent's own thread, off the
+ * application's way (~35 ms in a cold JVM); the transformer is registered before premain returns, so a socket class
+ * the application loads meanwhile waits here, at its load, and its first hooked call finds everything in place.
+ * A hello world never loads a socket class and never waits.
+ */
+final class HookGate {
+    /** Longer than any preparation takes; past it the class loads without hooks (reported by the self-test). */
+    private static final long MAX_WAIT_MILLIS = 5000;
+    private final CountDownLatch decided = new CountDownLatch(1);
+    private volatile boolean prepared;
+    private volatile Thread preparer;
+
+    static HookGate open() {
+        HookGate gate = new HookGate();
+        gate.prepared(true);
+        return gate;
+    }
+
+    /** The thread preparing the JVM: a target it loads itself meanwhile is rewritten without waiting for it. */
+    void preparedBy(Thread thread) {
+        preparer = thread;
+    }
+
+    /** @param ok whether the hooks may be put in; false leaves every target as the JDK made it */
+    void prepared(boolean ok) {
+        prepared = ok;
+        decided.countDown();
+    }
+
+    /**
+     * Whether a target may be rewritten now; waits (bounded) until the preparation is decided. Uninterruptible: an
+     * application thread loading a class is not the place to lose its interrupt, nor to give up on an interrupt.
+     */
+    boolean awaitPrepared() {
+        if (decided.getCount() == 0) {
+            return prepared;
+        }
+        if (Thread.currentThread() == preparer) {
+            return true; // the bridge is defined before any code of the class it loads can run
+        }
+        boolean interrupted = false;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MAX_WAIT_MILLIS);
+        try {
+            while (true) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    if (decided.await(left, TimeUnit.NANOSECONDS)) {
+                        return prepared;
+                    }
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package io.kaagent.cache;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The directory every cache of the agent lives in: private or not used, entries written whole. */
+class CacheDirectoryTest {
+
+    @Test
+    void writesAreMadeOwnerOnlyAndReadBack(@TempDir Path dir) throws Exception {
+        CacheDirectory cache = new CacheDirectory(dir.resolve("ka-agent-test").toFile());
+        assertNull(cache.read("entry.bin"), "nothing there yet");
+        byte[] bytes = "some bytes".getBytes(StandardCharsets.UTF_8);
+        cache.write("entry.bin", bytes);
+        assertArrayEquals(bytes, cache.read("entry.bin"));
+        assertEquals("rwx------", PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(dir.resolve("ka-agent-test"))));
+        try (java.util.stream.Stream<Path> files = Files.list(dir.resolve("ka-agent-test"))) {
+            assertEquals(1, files.count(), "no temporary file left behind");
+        }
+    }
+
+    @Test
+    void aDirectoryOthersMayWriteIsNotUsed(@TempDir Path dir) throws Exception {
+        Path shared = Files.createDirectory(dir.resolve("shared"));
+        Files.write(shared.resolve("entry.bin"), new byte[] {1, 2, 3});
+        Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxrwx"));
+        CacheDirectory cache = new CacheDirectory(shared.toFile());
+        assertFalse(cache.usable(true));
+        assertNull(cache.read("entry.bin"), "an entry anybody could have written is never read");
+        cache.write("other.bin", new byte[] {4});
+        assertFalse(Files.exists(shared.resolve("other.bin")), "nor is anything written there");
+    }
+
+    @Test
+    void aLinkToADirectoryIsNotUsed(@TempDir Path dir) throws Exception {
+        Path real = Files.createDirectory(dir.resolve("real"),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path link = Files.createSymbolicLink(dir.resolve("link"), real);
+        assertTrue(new CacheDirectory(real.toFile()).usable(false));
+        assertFalse(new CacheDirectory(link.toFile()).usable(false));
+    }
+
+    @Test
+    void theUserNameIsSpelledAsJffisStubDirectorySpellsIt() {
+        String user = System.getProperty("user.name");
+        try {
+            System.setProperty("user.name", "ad\\min ü.x-1_2");
+            assertEquals("ad_min__.x-1_2", CacheDirectory.safeUserName());
+            assertEquals("ad_min__.x-1_2", "ad\\min ü.x-1_2".replaceAll("[^A-Za-z0-9._-]", "_"),
+                    "the same spelling as com.kenai.jffi.Init's");
+        } finally {
+            System.setProperty("user.name", user);
+        }
+    }
+
+    @Test
+    void cachingCanBeSwitchedOff() {
+        try {
+            System.setProperty("ka.agent.cache", "false");
+            assertNull(CacheDirectory.forUser());
+        } finally {
+            System.clearProperty("ka.agent.cache");
+        }
+        assertTrue(CacheDirectory.forUser().directory().getName().startsWith("ka-agent-"));
+    }
+}

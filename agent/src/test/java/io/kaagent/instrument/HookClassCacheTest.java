@@ -1,0 +1,93 @@
+package io.kaagent.instrument;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.kaagent.cache.CacheDirectory;
+
+/**
+ * Rewritten hook targets come back from the cache byte for byte, with the hooks that took; nothing but the same
+ * class file, JDK and agent build reuses an entry.
+ */
+class HookClassCacheTest {
+    private static final List<HookTarget> TARGETS = HookTarget.warmUpTargets();
+    private static final String SAMPLE = TARGETS.get(0).className;
+
+    @Test
+    void aSecondTransformIsServedFromTheCacheWithTheSameBytesAndHooks(@TempDir Path dir) throws Exception {
+        byte[] sample = sample();
+        HookClassCache cache = new HookClassCache(new CacheDirectory(dir.resolve("c").toFile()), "build-1", "jdk");
+        HookTransformer first = new HookTransformer(TARGETS, cache);
+        byte[] rewritten = first.transform(null, SAMPLE, null, null, sample);
+        assertNotNull(rewritten);
+        assertEquals(3, first.applied().size());
+
+        List<String> applied = new ArrayList<>();
+        byte[] hit = cache.lookup(SAMPLE, sample, applied);
+        assertArrayEquals(rewritten, hit, "the entry holds the rewritten class");
+        assertEquals(new ArrayList<>(first.applied()).stream().sorted().toList(), applied.stream().sorted().toList());
+
+        HookTransformer second = new HookTransformer(TARGETS, cache);
+        assertArrayEquals(rewritten, second.transform(null, SAMPLE, null, null, sample));
+        assertEquals(first.applied(), second.applied(), "the hooks that took are known without ASM");
+        assertTrue(second.failures().isEmpty());
+        assertTrue(cache.hasEntries(List.of(SAMPLE)));
+        assertFalse(cache.hasEntries(List.of(SAMPLE, "java/net/Socket")));
+    }
+
+    @Test
+    void otherBytesAnotherBuildOrAnotherJdkMiss(@TempDir Path dir) throws Exception {
+        byte[] sample = sample();
+        CacheDirectory directory = new CacheDirectory(dir.resolve("c").toFile());
+        new HookTransformer(TARGETS, new HookClassCache(directory, "build-1", "jdk"))
+                .transform(null, SAMPLE, null, null, sample);
+        byte[] changed = sample.clone();
+        changed[changed.length - 1] ^= 1;
+        assertNull(new HookClassCache(directory, "build-1", "jdk").lookup(SAMPLE, changed, new ArrayList<>()),
+                "a class file another transformer changed first");
+        assertNull(new HookClassCache(directory, "build-2", "jdk").lookup(SAMPLE, sample, new ArrayList<>()));
+        assertNull(new HookClassCache(directory, "build-1", "jdk2").lookup(SAMPLE, sample, new ArrayList<>()));
+        assertNotNull(new HookClassCache(directory, "build-1", "jdk").lookup(SAMPLE, sample, new ArrayList<>()));
+    }
+
+    @Test
+    void aDamagedEntryIsAMissAndIsWrittenAnew(@TempDir Path dir) throws Exception {
+        byte[] sample = sample();
+        File directory = dir.resolve("c").toFile();
+        HookClassCache cache = new HookClassCache(new CacheDirectory(directory), "build-1", "jdk");
+        byte[] rewritten = new HookTransformer(TARGETS, cache).transform(null, SAMPLE, null, null, sample);
+        File[] entries = directory.listFiles();
+        assertEquals(1, entries.length);
+        byte[] bytes = Files.readAllBytes(entries[0].toPath());
+        Files.write(entries[0].toPath(), Arrays.copyOf(bytes, bytes.length - 10));
+        List<String> applied = new ArrayList<>();
+        assertNull(cache.lookup(SAMPLE, sample, applied));
+        assertTrue(applied.isEmpty());
+        HookTransformer again = new HookTransformer(TARGETS, cache);
+        assertArrayEquals(rewritten, again.transform(null, SAMPLE, null, null, sample), "rewritten by ASM again");
+        assertEquals(3, again.applied().size());
+        assertNotNull(cache.lookup(SAMPLE, sample, new ArrayList<>()), "and cached again");
+    }
+
+    private static byte[] sample() throws Exception {
+        try (InputStream in = TransformSample.class.getResourceAsStream("TransformSample.class")) {
+            assertNotNull(in);
+            return in.readAllBytes();
+        }
+    }
+}
