@@ -406,8 +406,19 @@ public final class Agent {
         }
     }
 
-    private static Thread startInitThread(Runnable work) {
-        Thread thread = new Thread(work, "ka-agent-init");
+    private static Thread startInitThread(final Runnable work) {
+        Thread thread = new Thread(new Runnable() {
+            @Override
+            public void run() {
+                try {
+                    work.run();
+                } catch (Throwable t) {
+                    // Never a stack trace from the default handler: one line, and the agent steps aside.
+                    BridgeHandlers.uninstall();
+                    AgentLog.error("the agent's init thread failed, the agent steps aside: " + t);
+                }
+            }
+        }, "ka-agent-init");
         thread.setDaemon(true);
         thread.start();
         return thread;

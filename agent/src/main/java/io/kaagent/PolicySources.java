@@ -44,13 +44,17 @@ final class PolicySources {
     /**
      * @param cache      where the compiled policy may come from (at launch), or null to read the YAML
      * @param knownValid run as soon as the policy is known to be valid, when that is before it is built (a cached
-     *                   text and no override variables); may be null
+     *                   text or the embedded default, and no override variables); may be null
      */
     static Policy load(File file, Map<String, String> env, PolicyCache cache, Runnable knownValid)
             throws PolicyException {
+        Runnable validUnlessOverridden = EnvOverrides.any(env) ? null : knownValid;
+        if (file == null && validUnlessOverridden != null) {
+            validUnlessOverridden.run(); // the embedded default is valid by construction
+        }
         Policy policy = file == null ? DefaultPolicy.create()
                 : cache == null ? PolicyLoader.load(file.toPath())
-                : cache.load(file.toPath(), EnvOverrides.any(env) ? null : knownValid);
+                : cache.load(file.toPath(), validUnlessOverridden);
         return EnvOverrides.apply(policy, env);
     }
 

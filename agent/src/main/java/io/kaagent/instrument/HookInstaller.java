@@ -53,7 +53,11 @@ public final class HookInstaller {
         // loaded here and retransformed (from its original bytes, so twice does no harm).
         Set<String> targetNames = new HashSet<String>(HookTarget.classNames());
         List<Class<?>> loaded = new ArrayList<Class<?>>();
-        for (Class<?> type : instrumentation.getAllLoadedClasses()) {
+        Class<?>[] all = instrumentation.getAllLoadedClasses();
+        if (all == null) {
+            return; // the JVM is exiting (JVMTI's wrong phase): nothing will connect any more
+        }
+        for (Class<?> type : all) {
             if (type.getClassLoader() == null && targetNames.contains(type.getName())) {
                 loaded.add(type);
             }
