@@ -493,14 +493,15 @@ public final class Agent {
             PolicyWatcher.watch(runtime, file, launchPolicy != null ? launchPolicy.stamp() : readStamp,
                     loader(file, env), reloadMillis());
             runtime.applierReady(applier);
+            // The start line before the MBean: whoever sees the MBean's mode (tests, operators) finds the line out.
+            Policy policy = runtime.policy();
+            AgentLog.info("ka-agent " + version() + (attached ? " attached" : " started") + ": policy "
+                    + policy.source() + ", " + policy.rules().size() + " rules, " + applier.mode() + " mode");
             try {
                 KeepAliveStats.register(runtime);
             } catch (Throwable t) {
                 AgentLog.warn("JMX MBean " + KeepAliveStats.OBJECT_NAME + " not registered: " + t);
             }
-            Policy policy = runtime.policy();
-            AgentLog.info("ka-agent " + version() + (attached ? " attached" : " started") + ": policy "
-                    + policy.source() + ", " + policy.rules().size() + " rules, " + applier.mode() + " mode");
             Thread.currentThread().setName("ka-agent-housekeeping");
             while (true) {
                 try {
