@@ -7,9 +7,10 @@ import java.util.Map;
 
 /**
  * The first connection of a fresh JVM, with and without the agent (10 rules, the last matching loopback), at once
- * after main starts (the native layer not loaded yet: the JDK's extended socket options set the options) and after
- * 2.5 s (native ready, a second after start: the first connection goes through the native apply path, with every
- * class it needs loaded lazily).
+ * after main starts (the native layer not loaded yet: the JDK's extended socket options set the options; the agent's
+ * init thread may still be preparing the JVM for its hooks), after 100 ms (as an application that loads a driver or a
+ * framework first; the preparation done) and after 2.5 s (native ready, a second after start: the first connection
+ * goes through the native apply path, with every class it needs loaded lazily).
  * Interleaved; "added" is the median of per-round paired differences. {@code -Dbench.runs=N} (default 15).
  */
 public final class FirstConnectBench {
@@ -23,7 +24,7 @@ public final class FirstConnectBench {
         Map<String, List<String>> modes = new LinkedHashMap<>();
         modes.put("no agent", List.of());
         modes.put("agent, rule matches", List.of("-javaagent:" + env.agentJar + "=" + policy));
-        String[] delays = {"0", "2500"};
+        String[] delays = {"0", "100", "2500"};
         String[] keys = {"bind_ms", "connect_ms", "accept_ms", "total_ms", "second_ms"};
         Map<String, Stats[]> stats = new LinkedHashMap<>();
         Map<String, Stats> initDone = new LinkedHashMap<>();
