@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.kaagent.log.AgentLog;
+import io.kaagent.policy.Direction;
 import io.kaagent.policy.KeepAliveSettings;
 import io.kaagent.policy.Policy;
 import io.kaagent.policy.Rule;
@@ -31,7 +32,12 @@ public final class KeepAliveRuntime {
     private static final long NATIVE_WAIT_MILLIS = 2000;
 
     private volatile Policy policy;
-    private volatile LastDecision lastDecision;
+    /**
+     * The last decision per direction: a server that also dials out (or a loop that connects and accepts) alternates
+     * inbound and outbound sockets, and one memo for both would miss every time.
+     */
+    private volatile LastDecision lastOutbound;
+    private volatile LastDecision lastInbound;
     private volatile OptionApplier applier;
     /** The JDK's extended socket options, used until {@link #applier} is set; null where this JDK has none. */
     private volatile OptionApplier startupApplier;
@@ -195,9 +201,14 @@ public final class KeepAliveRuntime {
             }
         }
         String host = inForce.matchesHosts(endpoint.direction) ? endpoint.host() : null;
-        LastDecision last = LastDecision.decide(lastDecision, inForce, endpoint.direction, host, endpoint.remote,
-                endpoint.port);
-        lastDecision = last;
+        boolean inbound = endpoint.direction == Direction.INBOUND;
+        LastDecision last = LastDecision.decide(inbound ? lastInbound : lastOutbound, inForce, endpoint.direction,
+                host, endpoint.remote, endpoint.port);
+        if (inbound) {
+            lastInbound = last;
+        } else {
+            lastOutbound = last;
+        }
         Rule rule = last.rule;
         if (rule == null) {
             if (AgentLog.isDebug()) {
