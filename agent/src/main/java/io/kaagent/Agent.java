@@ -45,6 +45,12 @@ public final class Agent {
     private static final long HOUSEKEEPING_MILLIS = 5000;
     private static final String NOTHING_APPLIES = "neither native setsockopt nor the JDK fallback is available in "
             + "this JVM; the agent applies nothing (its log on the JVM's stderr has the reasons)";
+    /**
+     * How long after premain the init thread prepares the JVM for the hooks unless a socket class asks sooner: long
+     * enough for a hello world to be over, short enough to be done before an application that loads a driver or a
+     * framework first opens its first connection.
+     */
+    private static final long PREPARE_DELAY_MILLIS = 30;
     /** How long a JVM's exit waits for the init thread to have read (and judged) the policy. */
     private static final long POLICY_AT_EXIT_MILLIS = 5000;
     private static volatile KeepAliveRuntime running;
@@ -209,11 +215,14 @@ public final class Agent {
         final HookInstaller hooks = HookInstaller.register(instrumentation);
         installedHooks = hooks;
         final Thread policyErrorsBeforeExit = waitForPolicyAtExit(launchPolicy);
-        Thread thread = startInitThread(new Runnable() {
+        Thread thread = newInitThread(new Runnable() {
             @Override
             public void run() {
                 KeepAliveRuntime runtime;
                 try {
+                    // Not at once: on two cores the preparation slowed a hello world's own few milliseconds. A
+                    // socket class loading before the delay is over calls for it at once.
+                    hooks.awaitPreparationWanted(PREPARE_DELAY_MILLIS);
                     prepareJvm(instrumentation);
                     runtime = newRuntime(null);
                     BridgeHandlers.install(runtime);
@@ -230,7 +239,8 @@ public final class Agent {
                         .run();
             }
         });
-        hooks.preparedBy(thread);
+        hooks.preparedBy(thread); // before it starts: a target it loads must never wait for itself
+        thread.start();
     }
 
     private static KeepAliveRuntime newRuntime(Policy policy) {
@@ -406,7 +416,12 @@ public final class Agent {
         }
     }
 
-    private static Thread startInitThread(final Runnable work) {
+    private static void startInitThread(Runnable work) {
+        newInitThread(work).start();
+    }
+
+    /** The init thread, not started yet: a daemon whose failure is one line, never a stack trace. */
+    private static Thread newInitThread(final Runnable work) {
         Thread thread = new Thread(new Runnable() {
             @Override
             public void run() {
@@ -420,7 +435,6 @@ public final class Agent {
             }
         }, "ka-agent-init");
         thread.setDaemon(true);
-        thread.start();
         return thread;
     }
 

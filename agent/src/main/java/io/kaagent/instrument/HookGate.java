@@ -8,12 +8,15 @@ import java.util.concurrent.TimeUnit;
  * bootstrap loader and its handlers in place. At launch that preparation runs on the agent's own thread, off the
  * application's way (~35 ms in a cold JVM); the transformer is registered before premain returns, so a socket class
  * the application loads meanwhile waits here, at its load, and its first hooked call finds everything in place.
- * A hello world never loads a socket class and never waits.
+ * A hello world never loads a socket class and never waits; the preparation itself waits a few milliseconds unless
+ * a target class asks for it ({@link #awaitWanted}), so that a JVM this short never pays for it either.
  */
 final class HookGate {
     /** Longer than any preparation takes; past it the class loads without hooks (reported by the self-test). */
     private static final long MAX_WAIT_MILLIS = 5000;
     private final CountDownLatch decided = new CountDownLatch(1);
+    /** Counted down by the first thread that finds the gate closed: the preparation is wanted now. */
+    private final CountDownLatch wanted = new CountDownLatch(1);
     private volatile boolean prepared;
     private volatile Thread preparer;
 
@@ -26,6 +29,15 @@ final class HookGate {
     /** The thread preparing the JVM: a target it loads itself meanwhile is rewritten without waiting for it. */
     void preparedBy(Thread thread) {
         preparer = thread;
+    }
+
+    /**
+     * For the preparing thread: waits until a target class is loading (and waiting here), at most {@code millis}.
+     * A JVM that ends before then (a hello world, a CLI tool's quick run) never prepares at all, and one that
+     * loads no socket class in its first moments leaves those to its main thread alone.
+     */
+    void awaitWanted(long millis) throws InterruptedException {
+        wanted.await(millis, TimeUnit.MILLISECONDS);
     }
 
     /** @param ok whether the hooks may be put in; false leaves every target as the JDK made it */
@@ -45,6 +57,7 @@ final class HookGate {
         if (Thread.currentThread() == preparer) {
             return true; // the bridge is defined before any code of the class it loads can run
         }
+        wanted.countDown();
         boolean interrupted = false;
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MAX_WAIT_MILLIS);
         try {

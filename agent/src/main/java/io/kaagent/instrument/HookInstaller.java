@@ -46,6 +46,11 @@ public final class HookInstaller {
         transformer.gate().preparedBy(thread);
     }
 
+    /** Waits until a target class is loading, at most {@code millis} (see {@link HookGate#awaitWanted}). */
+    public void awaitPreparationWanted(long millis) throws InterruptedException {
+        transformer.gate().awaitWanted(millis);
+    }
+
     /** The bridge and its handlers are in place: targets are rewritten from now on, the loaded ones at once. */
     public void jvmPrepared(Instrumentation instrumentation) {
         transformer.gate().prepared(true);
