@@ -16,7 +16,6 @@ import java.security.ProtectionDomain;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.Locale;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.jar.JarFile;
 import java.util.zip.ZipEntry;
@@ -129,8 +128,11 @@ public final class AgentMain {
 
         private final JarFile jar;
         private final URL jarUrl;
-        /** premain's arguments, from {@link #launch} until io.kaagent.Launch takes them ({@link #get}). */
-        private final AtomicReference<Object[]> launchArguments = new AtomicReference<Object[]>();
+        /**
+         * premain's arguments, from {@link #launch} until io.kaagent.Launch takes them ({@link #get}). Guarded by
+         * this loader's monitor, not an AtomicReference: on JDK 21+ that sets up VarHandles, ~8 spun classes.
+         */
+        private Object[] launchArguments;
         private boolean jffiLayerTried;
         private ClassLoader jffiLayerLoader;
 
@@ -150,20 +152,24 @@ public final class AgentMain {
          */
         boolean launch(String argument, Instrumentation instrumentation) throws ClassNotFoundException {
             boolean untaken;
-            launchArguments.set(new Object[] {argument, instrumentation});
+            synchronized (this) {
+                launchArguments = new Object[] {argument, instrumentation};
+            }
             try {
                 Class.forName("io.kaagent.Launch", true, this);
             } finally {
                 // Not taken: Launch was initialised before, and premain was not called.
-                untaken = launchArguments.getAndSet(null) != null;
+                untaken = get() != null;
             }
             return !untaken;
         }
 
         /** For io.kaagent.Launch only: premain's arguments, once; null afterwards. */
         @Override
-        public Object[] get() {
-            return launchArguments.getAndSet(null);
+        public synchronized Object[] get() {
+            Object[] arguments = launchArguments;
+            launchArguments = null;
+            return arguments;
         }
 
         @Override
