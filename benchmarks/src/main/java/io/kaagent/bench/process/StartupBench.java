@@ -23,19 +23,12 @@ public final class StartupBench {
     private StartupBench() {
     }
 
-    private static String cacheDirectory(BenchEnv env, String name) throws java.io.IOException {
-        Path dir = env.work.resolve("cache-" + name);
-        java.nio.file.Files.createDirectories(dir);
-        return dir.toString();
-    }
-
     public static void main(String[] args) throws Exception {
         BenchEnv env = BenchEnv.fromSystemProperties();
         int runs = BenchEnv.intProperty("bench.runs", 21);
         Path policy = Policies.matching(env.work);
-        // Each jar keeps its caches in a directory of its own: two builds sharing one would overwrite each other's
-        // entries round after round, and neither would ever find its own.
-        String agentCache = "-Dka.agent.native.dir=" + cacheDirectory(env, "agent");
+        // Each jar keeps its caches in a directory of its own, primed: the timed runs are a JVM's second start.
+        String agentCache = BenchCaches.primed(env, "agent", List.of("-javaagent:" + env.agentJar + "=" + policy));
         Map<String, List<String>> variants = new LinkedHashMap<>();
         variants.put("no agent", List.of());
         variants.put("-javaagent, disabled", List.of("-Dka.agent.disabled=true",
@@ -48,17 +41,9 @@ public final class StartupBench {
         variants.put("agent, embedded default", List.of(agentCache, "-javaagent:" + env.agentJar));
         String baseline = System.getProperty("bench.baseline");
         if (baseline != null && !baseline.isEmpty()) {
-            variants.put("baseline jar, 10-rule file", List.of("-Dka.agent.native.dir=" + cacheDirectory(env,
-                    "baseline"), "-javaagent:" + baseline + "=" + policy));
-        }
-        // A JVM's second start on this machine: the caches hold the compiled policy and the rewritten socket classes.
-        for (BenchEnv.Jdk jdk : env.jdks) {
-            for (Map.Entry<String, List<String>> variant : variants.entrySet()) {
-                if (variant.getKey().endsWith("10-rule file")) {
-                    new ChildJvm(jdk.java).args(variant.getValue()).args("-cp", env.classes,
-                            PrimeCaches.class.getName()).run(env.work).requireSuccess("priming " + variant.getKey());
-                }
-            }
+            List<String> baselineAgent = List.of("-javaagent:" + baseline + "=" + policy);
+            variants.put("baseline jar, 10-rule file", List.of(BenchCaches.primed(env, "baseline", baselineAgent),
+                    baselineAgent.get(0)));
         }
 
         System.out.println("## Start-up: hello world, wall time of the whole process (ms)");
