@@ -240,7 +240,14 @@ public final class Agent {
             }
         });
         hooks.preparedBy(thread); // before it starts: a target it loads must never wait for itself
-        thread.start();
+        try {
+            thread.start();
+        } catch (Throwable t) {
+            // No thread will prepare anything: no class may wait for it.
+            hooks.jvmNotPrepared(instrumentation);
+            removeShutdownHook(policyErrorsBeforeExit);
+            throw t;
+        }
     }
 
     private static KeepAliveRuntime newRuntime(Policy policy) {

@@ -14,11 +14,21 @@ import java.util.concurrent.TimeUnit;
 final class HookGate {
     /** Longer than any preparation takes; past it the class loads without hooks (reported by the self-test). */
     private static final long MAX_WAIT_MILLIS = 5000;
+    private final long maxWaitMillis;
     private final CountDownLatch decided = new CountDownLatch(1);
     /** Counted down by the first thread that finds the gate closed: the preparation is wanted now. */
     private final CountDownLatch wanted = new CountDownLatch(1);
     private volatile boolean prepared;
     private volatile Thread preparer;
+
+    HookGate() {
+        this(MAX_WAIT_MILLIS);
+    }
+
+    /** With another bound on the wait (tests). */
+    HookGate(long maxWaitMillis) {
+        this.maxWaitMillis = maxWaitMillis;
+    }
 
     static HookGate open() {
         HookGate gate = new HookGate();
@@ -41,7 +51,7 @@ final class HookGate {
     }
 
     /** @param ok whether the hooks may be put in; false leaves every target as the JDK made it */
-    void prepared(boolean ok) {
+    synchronized void prepared(boolean ok) {
         prepared = ok;
         decided.countDown();
     }
@@ -59,11 +69,14 @@ final class HookGate {
         }
         wanted.countDown();
         boolean interrupted = false;
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MAX_WAIT_MILLIS);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxWaitMillis);
         try {
             while (true) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
+                    // Something is badly wrong with the preparation: no other class waits for it again. Should it
+                    // still succeed, jvmPrepared retransforms what loaded meanwhile.
+                    prepared(false);
                     return false;
                 }
                 try {

@@ -62,6 +62,19 @@ class HookGateTest {
     }
 
     @Test
+    void aPreparationThatNeverEndsHoldsUpOneClassOnceAndNoneAfter() throws Exception {
+        HookGate gate = new HookGate(100);
+        long start = System.nanoTime();
+        assertFalse(gate.awaitPrepared(), "the first class waited its bound, then loads as the JDK made it");
+        assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(90));
+        start = System.nanoTime();
+        assertFalse(gate.awaitPrepared());
+        assertTrue(System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(50), "the next does not wait at all");
+        gate.prepared(true);
+        assertTrue(gate.awaitPrepared(), "a late preparation still opens the gate (its retransform catches up)");
+    }
+
+    @Test
     void withoutAWaiterThePreparationWaitsOnlyItsDelay() throws Exception {
         HookGate gate = new HookGate();
         long start = System.nanoTime();
