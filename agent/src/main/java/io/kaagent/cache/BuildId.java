@@ -39,13 +39,7 @@ public final class BuildId {
             if (in == null) {
                 return null;
             }
-            byte[] buffer = new byte[256];
-            int filled = 0;
-            int n;
-            while (filled < buffer.length && (n = in.read(buffer, filled, buffer.length - filled)) > 0) {
-                filled += n;
-            }
-            String id = new String(buffer, 0, filled, StandardCharsets.UTF_8).trim();
+            String id = new String(BoundedInput.readAtMost(in, 256, 256), StandardCharsets.UTF_8).trim();
             return id.isEmpty() ? null : id;
         } catch (IOException | RuntimeException e) {
             return null;

@@ -132,14 +132,9 @@ public final class CacheDirectory {
         if (length <= 0 || length > MAX_ENTRY_BYTES) {
             return null;
         }
-        byte[] bytes = new byte[(int) length];
         try (InputStream in = new FileInputStream(entry)) {
-            int filled = 0;
-            int n;
-            while (filled < bytes.length && (n = in.read(bytes, filled, bytes.length - filled)) > 0) {
-                filled += n;
-            }
-            return filled == bytes.length && in.read() < 0 ? bytes : null; // a file being replaced: a miss
+            byte[] bytes = BoundedInput.readAtMost(in, (int) length + 1, (int) length + 1);
+            return bytes.length == length ? bytes : null; // a file being replaced: a miss
         } catch (IOException unreadable) {
             return null;
         }

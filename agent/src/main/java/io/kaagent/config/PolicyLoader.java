@@ -18,6 +18,7 @@ import java.util.Arrays;
 
 import org.snakeyaml.engine.v2.nodes.Node;
 
+import io.kaagent.cache.BoundedInput;
 import io.kaagent.policy.Policy;
 
 /**
@@ -114,21 +115,9 @@ public final class PolicyLoader {
      * classes first (a few ms of a cold start). Its two failures keep NIO's exceptions, which {@code readText} names.
      */
     private static byte[] readAtMost(Path file, int limit) throws IOException {
-        byte[] buffer = new byte[Math.min(8192, limit)];
-        int length = 0;
         try (InputStream in = open(file)) {
-            while (length < limit) {
-                if (length == buffer.length) {
-                    buffer = Arrays.copyOf(buffer, Math.min(limit, buffer.length * 2));
-                }
-                int read = in.read(buffer, length, buffer.length - length);
-                if (read < 0) {
-                    break;
-                }
-                length += read;
-            }
+            return BoundedInput.readAtMost(in, limit, 8192);
         }
-        return Arrays.copyOf(buffer, length);
     }
 
     private static InputStream open(Path file) throws IOException {

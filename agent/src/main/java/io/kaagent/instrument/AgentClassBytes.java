@@ -1,14 +1,18 @@
 package io.kaagent.instrument;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+
+import io.kaagent.cache.BoundedInput;
 
 /**
  * The class file of one of the agent's own classes, as bytes: for classes the agent defines elsewhere (the bridge)
  * or rewrites without loading (the warm-up's sample).
  */
 final class AgentClassBytes {
+    /** Far above any class file of the agent's (the largest is a few KiB). */
+    private static final int MAX_CLASS_BYTES = 1 << 24;
+
     private AgentClassBytes() {
     }
 
@@ -26,13 +30,7 @@ final class AgentClassBytes {
             throw new IOException("the agent jar has no " + internalName + ".classdata");
         }
         try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream(4096);
-            byte[] buffer = new byte[4096];
-            int n;
-            while ((n = in.read(buffer)) > 0) {
-                out.write(buffer, 0, n);
-            }
-            return out.toByteArray();
+            return BoundedInput.readAtMost(in, MAX_CLASS_BYTES, 8192);
         } finally {
             in.close();
         }
