@@ -126,11 +126,7 @@ public final class Agent {
         try {
             prepareJvm(instrumentation);
         } catch (Throwable t) {
-            AgentLog.error("cannot prepare the JVM for the hooks, the agent is inactive: " + t);
-            System.setProperty(AttachProtocol.INACTIVE_PROPERTY, "cannot install the hooks: " + t);
-            if (report != null) {
-                fail(report, "cannot prepare the JVM for the hooks, the agent is inactive: " + t);
-            }
+            jvmNotPrepared(t, report);
             return;
         }
         KeepAliveRuntime runtime = newRuntime(policy);
@@ -163,14 +159,8 @@ public final class Agent {
         } else {
             policyErrorsBeforeExit = waitForPolicyAtExit(launchPolicy);
         }
-        final InitWork work = new InitWork(runtime, launchPolicy, attached ? null : hooks, file, readStamp, env,
-                jdkOptions, !attached && !jdkOptionsNow, policyErrorsBeforeExit);
-        startInitThread(new Runnable() {
-            @Override
-            public void run() {
-                work.run();
-            }
-        });
+        startInitThread(new InitWork(runtime, launchPolicy, attached ? null : hooks, file, readStamp, env,
+                jdkOptions, !attached && !jdkOptionsNow, policyErrorsBeforeExit));
         if (report != null) {
             if (!problems.isEmpty()) {
                 report.setProperty("warning", "some socket hooks are not in place: " + String.join("; ", problems));
@@ -228,8 +218,7 @@ public final class Agent {
                     BridgeHandlers.install(runtime);
                 } catch (Throwable t) {
                     hooks.jvmNotPrepared(instrumentation);
-                    AgentLog.error("cannot prepare the JVM for the hooks, the agent is inactive: " + t);
-                    System.setProperty(AttachProtocol.INACTIVE_PROPERTY, "cannot install the hooks: " + t);
+                    jvmNotPrepared(t, null);
                     removeShutdownHook(policyErrorsBeforeExit);
                     return;
                 }
@@ -294,6 +283,16 @@ public final class Agent {
         if (!problems.isEmpty()) {
             AgentLog.error("some socket hooks are not in place, their sockets are left untouched: "
                     + String.join("; ", problems));
+        }
+    }
+
+    /** One line, the agent marked inactive for list and status, and the attach's report when there is one. */
+    private static void jvmNotPrepared(Throwable t, Properties report) {
+        String message = "cannot prepare the JVM for the hooks, the agent is inactive: " + t;
+        AgentLog.error(message);
+        System.setProperty(AttachProtocol.INACTIVE_PROPERTY, "cannot install the hooks: " + t);
+        if (report != null) {
+            fail(report, message);
         }
     }
 

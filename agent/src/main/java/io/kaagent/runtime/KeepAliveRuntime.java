@@ -380,11 +380,6 @@ public final class KeepAliveRuntime {
         policyKnown.countDown();
     }
 
-    /** Waits (bounded) until the policy read at launch is known, or known to be broken; false on time-out. */
-    public boolean awaitPolicyKnown(long millis) throws InterruptedException {
-        return policyKnown.await(millis, TimeUnit.MILLISECONDS);
-    }
-
     /**
      * The init thread, before it loads the native layer: waits up to {@code millis} unless a socket or a sweep needs
      * native sooner. Meanwhile the JDK's options serve every socket, so a short-lived JVM never pays native init.
