@@ -66,9 +66,7 @@ class CleanStartTest {
         try (ChildJvm app = ChildJvm.builder().agent(policy).mainClass("HelloApp").args(port).start()) {
             assertEquals(0, app.awaitExit(TestEnv.START_TIMEOUT), app.describe());
             List<String> stderr = app.stderrLines();
-            List<String> decisions = AgentLog.lines(stderr, "DEBUG").stream()
-                    .filter(l -> Pattern.compile("(?<!\\d)" + port + "(?!\\d)").matcher(l).find())
-                    .collect(Collectors.toList());
+            List<String> decisions = decisionLines(stderr, port);
             assertAll(
                     () -> assertEquals(2, decisions.size(), "two DEBUG decision lines mentioning port " + port
                             + " (the connect and the accept); stderr:" + AgentLog.dump(stderr)),
@@ -167,14 +165,19 @@ class CleanStartTest {
         try (ChildJvm app = ChildJvm.builder().agent(policy).sysProp("java.io.tmpdir", tmp.toString())
                 .jvmArg("-Xlog:class+load=info:file=" + secondLog).mainClass("HelloApp").args(port).start()) {
             assertEquals(0, app.awaitExit(TestEnv.START_TIMEOUT), app.describe());
-            List<String> decisions = AgentLog.lines(app.stderrLines(), "DEBUG").stream()
-                    .filter(l -> Pattern.compile("(?<!\\d)" + port + "(?!\\d)").matcher(l).find())
-                    .collect(Collectors.toList());
+            List<String> decisions = decisionLines(app.stderrLines(), port);
             assertEquals(2, decisions.size(), "the connect and the accept were hooked; " + app.describe());
         }
         assertAll(
                 () -> assertFalse(asmClasses(firstLog).isEmpty(), "the first start rewrote with ASM"),
                 () -> assertEquals(List.of(), asmClasses(secondLog), "the second start loaded no ASM class"));
+    }
+
+    /** The agent's DEBUG lines that mention this port: its socket decisions. */
+    private static List<String> decisionLines(List<String> stderr, int port) {
+        Pattern portNumber = Pattern.compile("(?<!\\d)" + port + "(?!\\d)");
+        return AgentLog.lines(stderr, "DEBUG").stream().filter(l -> portNumber.matcher(l).find())
+                .collect(Collectors.toList());
     }
 
     private static List<String> asmClasses(Path classLog) throws java.io.IOException {
