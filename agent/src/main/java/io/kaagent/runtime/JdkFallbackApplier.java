@@ -1,5 +1,6 @@
 package io.kaagent.runtime;
 
+import java.io.IOException;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -8,6 +9,7 @@ import java.net.SocketOption;
 import java.net.StandardSocketOptions;
 import java.nio.channels.NetworkChannel;
 
+import io.kaagent.JavaRelease;
 import io.kaagent.policy.KeepAliveSettings;
 
 /**
@@ -21,11 +23,11 @@ final class JdkFallbackApplier implements OptionApplier {
     private final SocketOption<Object> keepInterval;
     private final SocketOption<Object> keepCount;
     /**
-     * (Socket, SocketOption, Object)void: Socket.setOption on 9+, jdk.net.Sockets.setOption on 8. Looked up at first
-     * use: the lookup loads java.net.Socket, which the init thread loading these options must not do on its own (the
-     * class is rewritten as it loads, and an application thread reaching for it at that moment would wait).
+     * Socket.setOption on 9+, jdk.net.Sockets.setOption on 8. Made at first use: it refers to java.net.Socket, which
+     * the init thread loading these options must not load on its own (the class is rewritten as it loads, and an
+     * application thread reaching for it at that moment would wait).
      */
-    private volatile MethodHandle socketSetOption;
+    private volatile SocketOptionSetter socketSetOption;
 
     @SuppressWarnings("unchecked")
     private JdkFallbackApplier() throws Exception {
@@ -35,23 +37,38 @@ final class JdkFallbackApplier implements OptionApplier {
         keepCount = (SocketOption<Object>) extended.getField("TCP_KEEPCOUNT").get(null);
     }
 
-    /** Racy but idempotent: two threads at once look up the same handle. */
-    private MethodHandle socketSetOption() throws ReflectiveOperationException {
-        MethodHandle handle = socketSetOption;
-        if (handle == null) {
-            // A method handle called exactly: Method.invoke costs microseconds a call here on JDK 18+, and this serves
-            // every socket of the JVM's first second (KeepAliveRuntime).
-            MethodHandles.Lookup lookup = MethodHandles.publicLookup();
-            MethodType setter = MethodType.methodType(void.class, Socket.class, SocketOption.class, Object.class);
-            try {
-                handle = lookup.findVirtual(Socket.class, "setOption",
-                        MethodType.methodType(Socket.class, SocketOption.class, Object.class)).asType(setter);
-            } catch (NoSuchMethodException java8) {
-                handle = lookup.findStatic(Class.forName("jdk.net.Sockets"), "setOption", setter);
-            }
-            socketSetOption = handle;
+    /** Racy but idempotent: two threads at once make the same setter. */
+    private SocketOptionSetter socketSetOption() throws ReflectiveOperationException {
+        SocketOptionSetter setter = socketSetOption;
+        if (setter == null) {
+            setter = JavaRelease.current() >= 9
+                    ? (SocketOptionSetter) Class.forName("io.kaagent.runtime.Java9SocketOptions", true,
+                            JdkFallbackApplier.class.getClassLoader()).newInstance()
+                    : new Java8SocketOptions();
+            socketSetOption = setter;
         }
-        return handle;
+        return setter;
+    }
+
+    /** jdk.net.Sockets.setOption (8u261+), through a method handle: Java 8 has no other way to reach it. */
+    private static final class Java8SocketOptions implements SocketOptionSetter {
+        private final MethodHandle setOption;
+
+        Java8SocketOptions() throws ReflectiveOperationException {
+            setOption = MethodHandles.publicLookup().findStatic(Class.forName("jdk.net.Sockets"), "setOption",
+                    MethodType.methodType(void.class, Socket.class, SocketOption.class, Object.class));
+        }
+
+        @Override
+        public void set(Socket socket, SocketOption<Object> option, Object value) throws IOException {
+            try {
+                setOption.invokeExact(socket, (SocketOption) option, value);
+            } catch (IOException | RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new IOException(t);
+            }
+        }
     }
 
     static JdkFallbackApplier load() {
@@ -81,7 +98,7 @@ final class JdkFallbackApplier implements OptionApplier {
         if (socket instanceof NetworkChannel) {
             ((NetworkChannel) socket).setOption(option, value);
         } else {
-            socketSetOption().invokeExact((Socket) socket, (SocketOption) option, value);
+            socketSetOption().set((Socket) socket, option, value);
         }
     }
 
