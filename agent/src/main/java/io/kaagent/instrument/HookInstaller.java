@@ -55,7 +55,8 @@ public final class HookInstaller {
     public void jvmPrepared(Instrumentation instrumentation) {
         transformer.gate().prepared(true);
         // After the transformer was registered: a target loading meanwhile was rewritten as it loaded, or is found
-        // loaded here and retransformed (from its original bytes, so twice does no harm).
+        // loaded here and retransformed. Not one rewritten already (one the application waited for at its load):
+        // a retransformation stops every thread at a safepoint, just when the application is using that class.
         Set<String> targetNames = new HashSet<String>(HookTarget.classNames());
         List<Class<?>> loaded = new ArrayList<Class<?>>();
         Class<?>[] all = instrumentation.getAllLoadedClasses();
@@ -63,7 +64,8 @@ public final class HookInstaller {
             return; // the JVM is exiting (JVMTI's wrong phase): nothing will connect any more
         }
         for (Class<?> type : all) {
-            if (type.getClassLoader() == null && targetNames.contains(type.getName())) {
+            if (type.getClassLoader() == null && targetNames.contains(type.getName())
+                    && !transformer.rewritten(type.getName().replace('.', '/'))) {
                 loaded.add(type);
             }
         }

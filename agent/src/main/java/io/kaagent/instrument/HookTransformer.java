@@ -25,6 +25,8 @@ final class HookTransformer implements ClassFileTransformer {
     private final Set<String> targetClasses;
     private final Set<String> applied = Collections.newSetFromMap(new ConcurrentHashMap<String, Boolean>());
     private final Set<String> failures = Collections.newSetFromMap(new ConcurrentHashMap<String, Boolean>());
+    /** Target classes (internal names) whose current bytes are this transformer's rewrite. */
+    private final Set<String> rewritten = Collections.newSetFromMap(new ConcurrentHashMap<String, Boolean>());
 
     /** Whether rewritten classes are looked up in (and written to) the {@link HookClassCache}. */
     private final boolean cached;
@@ -66,13 +68,14 @@ final class HookTransformer implements ClassFileTransformer {
             return null;
         }
         try {
-            byte[] rewritten = rewrite(className, classfile);
+            byte[] bytes = rewrite(className, classfile);
             for (HookTarget target : targets) {
                 if (target.className.equals(className) && !applied.contains(key(target))) {
                     failures.add("hook did not take: " + target);
                 }
             }
-            return rewritten;
+            rewritten.add(className);
+            return bytes;
         } catch (Throwable t) {
             failures.add(className + ": " + t);
             return null;
@@ -116,6 +119,11 @@ final class HookTransformer implements ClassFileTransformer {
     /** Targets whose method was rewritten at least once, by {@link HookTarget#id()} and kind. */
     Set<String> applied() {
         return applied;
+    }
+
+    /** Whether that target class (internal name) was rewritten by this transformer as it loaded, or since. */
+    boolean rewritten(String className) {
+        return rewritten.contains(className);
     }
 
     /** What went wrong so far: a target that failed to rewrite, or a method of it that was not found. */
