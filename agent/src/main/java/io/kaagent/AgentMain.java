@@ -16,6 +16,7 @@ import java.security.ProtectionDomain;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.Locale;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.jar.JarFile;
 import java.util.zip.ZipEntry;
@@ -117,10 +118,16 @@ public final class AgentMain {
      * Loads the agent's classes and resources from {@code inst/} of the agent jar. {@code io.kaagent.*} (ours and the
      * relocated libraries, which exist nowhere else) is looked up here first; everything else parent-first, so JDK
      * classes and the bootstrap bridge (defined into the bootstrap loader by the agent) are never duplicated.
+     * <p>
+     * The relocated libraries are one nested jar, {@code inst/libs.jar}, opened at the first lookup of one of their
+     * names ({@link #LIBRARY_PREFIXES}) through io.kaagent.cache.LibraryJar: the JDK indexes every entry of this jar
+     * in every JVM, and a start with warm caches needs none of the libraries.
      */
     static final class HiddenClassLoader extends ClassLoader implements Supplier<Object[]> {
         private static final String OWN_PACKAGES = "io.kaagent.";
         private static final String BRIDGE_PACKAGE = "io.kaagent.bootstrap.";
+        /** Where in {@code inst/} the names of the nested libraries' jar begin (see agent/pom.xml). */
+        private static final String[] LIBRARY_PREFIXES = {"io/kaagent/shaded/", "com/kenai/", "win32-"};
 
         static {
             registerAsParallelCapable();
@@ -135,6 +142,10 @@ public final class AgentMain {
         private Object[] launchArguments;
         private boolean jffiLayerTried;
         private ClassLoader jffiLayerLoader;
+        private final Object librariesLock = new Object();
+        /** The libraries' jar once opened (guarded by librariesLock); null before, or when it cannot be opened. */
+        private volatile JarFile libraries;
+        private boolean librariesTried;
 
         HiddenClassLoader(File jarFile, ClassLoader parent) throws IOException {
             super(parent);
@@ -230,16 +241,78 @@ public final class AgentMain {
                 // Lives in the bootstrap loader only; a second copy here would split the bridge in two.
                 throw new ClassNotFoundException(name);
             }
-            ZipEntry entry = jar.getEntry(HIDDEN_PREFIX + name.replace('.', '/') + ".classdata");
-            if (entry == null) {
-                throw new ClassNotFoundException(name);
-            }
             try {
-                byte[] bytes = read(jar.getInputStream(entry), (int) entry.getSize());
+                byte[] bytes = readHidden(name.replace('.', '/') + ".classdata");
+                if (bytes == null) {
+                    throw new ClassNotFoundException(name);
+                }
                 definePackageIfNeeded(name);
                 return defineClass(name, bytes, 0, bytes.length, AgentMain.class.getProtectionDomain());
             } catch (IOException e) {
                 throw new ClassNotFoundException(name, e);
+            }
+        }
+
+        /** The jar that holds a hidden name (under {@code inst/}): the agent's own, the libraries', or null. */
+        private JarFile jarOf(String name) {
+            if (jar.getEntry(HIDDEN_PREFIX + name) != null) {
+                return jar;
+            }
+            JarFile libs = isLibraryName(name) ? libraries() : null;
+            return libs != null && libs.getEntry(name) != null ? libs : null;
+        }
+
+        private ZipEntry entryIn(JarFile from, String name) {
+            return from.getEntry(from == jar ? HIDDEN_PREFIX + name : name);
+        }
+
+        private InputStream open(String name) throws IOException {
+            JarFile from = jarOf(name);
+            return from == null ? null : from.getInputStream(entryIn(from, name));
+        }
+
+        private byte[] readHidden(String name) throws IOException {
+            JarFile from = jarOf(name);
+            if (from == null) {
+                return null;
+            }
+            ZipEntry entry = entryIn(from, name);
+            return read(from.getInputStream(entry), (int) entry.getSize());
+        }
+
+        private static boolean isLibraryName(String name) {
+            for (String prefix : LIBRARY_PREFIXES) {
+                if (name.startsWith(prefix)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /**
+         * The libraries' jar, opened at the first call. When it cannot be, one line says why, and their classes are
+         * not found: the agent's callers handle that as the failure of what needed them (native init, YAML).
+         */
+        private JarFile libraries() {
+            JarFile libs = libraries;
+            if (libs != null) {
+                return libs;
+            }
+            synchronized (librariesLock) {
+                if (!librariesTried) {
+                    librariesTried = true;
+                    try {
+                        // The agent's own code, through a JDK interface: no reflection beyond the constructor.
+                        @SuppressWarnings("unchecked")
+                        Function<JarFile, JarFile> opener = (Function<JarFile, JarFile>) Class.forName(
+                                "io.kaagent.cache.LibraryJar", true, this).newInstance();
+                        libraries = opener.apply(jar);
+                    } catch (Throwable t) {
+                        System.err.println("ka-agent: ERROR cannot open the agent's libraries, native setsockopt and "
+                                + "uncached policies are unavailable: " + t);
+                    }
+                }
+                return libraries;
             }
         }
 
@@ -262,11 +335,18 @@ public final class AgentMain {
 
         @Override
         protected URL findResource(String name) {
-            if (jar.getEntry(HIDDEN_PREFIX + name) == null) {
+            JarFile from = jarOf(name);
+            if (from == null) {
+                return null;
+            }
+            File file = new File(from.getName());
+            // A temporary copy of the libraries (no cache directory) is deleted once open: its entries have no URL.
+            if (from != jar && !file.isFile()) {
                 return null;
             }
             try {
-                return new URL("jar:" + jarUrl + "!/" + HIDDEN_PREFIX + name);
+                return new URL("jar:" + (from == jar ? jarUrl : file.toURI().toURL()) + "!/"
+                        + entryIn(from, name).getName());
             } catch (MalformedURLException e) {
                 return null;
             }
@@ -281,13 +361,13 @@ public final class AgentMain {
 
         @Override
         public InputStream getResourceAsStream(String name) {
-            ZipEntry entry = jar.getEntry(HIDDEN_PREFIX + name);
-            if (entry != null) {
-                try {
-                    return jar.getInputStream(entry);
-                } catch (IOException e) {
-                    return null;
+            try {
+                InputStream in = open(name);
+                if (in != null) {
+                    return in;
                 }
+            } catch (IOException e) {
+                return null;
             }
             return super.getResourceAsStream(name);
         }

@@ -115,14 +115,15 @@ class CleanStartTest {
         }
         try (Stream<Path> cached = Files.list(cache)) {
             List<String> names = cached.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList());
-            // Five JVMs, one JDK, one policy text: one stub, one compiled policy and one rewritten class per hook
-            // target, no half-written copy of any.
+            // Five JVMs, one JDK, one policy text: one stub, one copy of the agent's libraries, one compiled policy
+            // and one rewritten class per hook target, no half-written copy of any.
             List<String> hooks = names.stream().filter(n -> n.startsWith("hooks-")).collect(Collectors.toList());
             List<String> rest = names.stream().filter(n -> !n.startsWith("hooks-")).collect(Collectors.toList());
             assertAll(
-                    () -> assertEquals(2, rest.size(), "one cached stub and one compiled policy: " + names),
+                    () -> assertEquals(3, rest.size(), "one stub, one libraries' jar, one compiled policy: " + names),
                     () -> assertTrue(rest.get(0).matches("libjffi-1\\.2-[0-9a-f]{16}\\.so"), names.toString()),
-                    () -> assertTrue(rest.get(1).matches("policy-[0-9a-f]+-[0-9]+\\.bin"), names.toString()),
+                    () -> assertTrue(rest.get(1).matches("libs-[0-9a-f]{16}\\.jar"), names.toString()),
+                    () -> assertTrue(rest.get(2).matches("policy-[0-9a-f]+-[0-9]+\\.bin"), names.toString()),
                     () -> assertEquals(List.of("java.net.ServerSocket", "java.net.Socket",
                             "sun.nio.ch.AsynchronousSocketChannelImpl", "sun.nio.ch.ServerSocketChannelImpl",
                             "sun.nio.ch.SocketChannelImpl", "sun.nio.ch.UnixAsynchronousServerSocketChannelImpl",
@@ -130,7 +131,9 @@ class CleanStartTest {
                             hooks.stream().map(n -> n.replaceFirst("^hooks-[0-9a-f]+-(.*)\\.bin$", "$1"))
                                     .collect(Collectors.toList()), "one rewritten class per hook target: " + names),
                     () -> assertEquals("rw-------", PosixFilePermissions.toString(
-                            Files.getPosixFilePermissions(cache.resolve(rest.get(1)))), "owner-only entry"),
+                            Files.getPosixFilePermissions(cache.resolve(rest.get(1)))), "owner-only libraries"),
+                    () -> assertEquals("rw-------", PosixFilePermissions.toString(
+                            Files.getPosixFilePermissions(cache.resolve(rest.get(2)))), "owner-only entry"),
                     () -> assertEquals("rw-------", PosixFilePermissions.toString(
                             Files.getPosixFilePermissions(cache.resolve(hooks.get(0)))), "owner-only hook entry"),
                     () -> assertEquals("rwx------", PosixFilePermissions.toString(
@@ -141,7 +144,8 @@ class CleanStartTest {
     /**
      * The hook cache: a JVM whose JDK and agent build rewrote the socket classes before gets them from the cache and
      * never loads ASM, and its hooks still run (DEBUG: one decision line each for the connect and the accept).
-     * Neither JVM retransforms a socket class: each is rewritten once, as it loads, including those the application
+     * The second needs none of the agent's relocated libraries either (their nested jar is never opened) but the
+     * logger. Neither JVM retransforms a socket class: each is rewritten once, as it loads, including those the application
      * loaded while the agent was still preparing the JVM (a retransformation stops every thread at a safepoint).
      */
     @Test
@@ -173,8 +177,17 @@ class CleanStartTest {
         assertAll(
                 () -> assertFalse(asmClasses(firstLog).isEmpty(), "the first start rewrote with ASM"),
                 () -> assertEquals(List.of(), asmClasses(secondLog), "the second start loaded no ASM class"),
+                () -> assertEquals(List.of(), libraryClassesButTheLogger(secondLog),
+                        "the second start needed none of the agent's libraries (but tinylog, for log: debug)"),
                 () -> assertEquals(List.of(), retransformed(firstLog), "the first start retransformed nothing"),
                 () -> assertEquals(List.of(), retransformed(secondLog), "the second start retransformed nothing"));
+    }
+
+    /** Relocated library classes (nested in inst/libs.jar, opened when first needed) other than tinylog's. */
+    private static List<String> libraryClassesButTheLogger(Path classLog) throws java.io.IOException {
+        return Files.readAllLines(classLog).stream()
+                .filter(l -> l.contains(" io.kaagent.shaded.") || l.contains(" com.kenai."))
+                .filter(l -> !l.contains(" io.kaagent.shaded.tinylog.")).collect(Collectors.toList());
     }
 
     /** Classes redefined or retransformed after they loaded (-Xlog:class+load names their source so). */

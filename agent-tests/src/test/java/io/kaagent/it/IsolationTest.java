@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
+import java.util.jar.JarInputStream;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -104,28 +105,45 @@ class IsolationTest {
         }
     }
 
-    /** Every class in the agent jar (at its root, or hidden as inst/*.classdata) an application must not see. */
+    /**
+     * Every class in the agent jar (at its root, hidden as inst/*.classdata, or in the nested libraries' jar
+     * inst/libs.jar) an application must not see.
+     */
     private static List<String> agentClassNames() throws IOException {
         List<String> names = new ArrayList<>();
+        int nested = 0;
         try (JarFile jar = new JarFile(TestEnv.agentJar().toFile())) {
             for (Enumeration<JarEntry> e = jar.entries(); e.hasMoreElements(); ) {
-                String entry = e.nextElement().getName();
-                String name = null;
-                if (entry.startsWith("inst/") && entry.endsWith(".classdata")) {
-                    name = entry.substring("inst/".length(), entry.length() - ".classdata".length());
-                } else if (entry.endsWith(".class")) {
-                    name = entry.substring(0, entry.length() - ".class".length());
-                }
-                if (name == null || name.endsWith("module-info") || name.startsWith("META-INF/")) {
-                    continue;
-                }
-                String className = name.replace('/', '.');
-                if (MAY_BE_VISIBLE.stream().noneMatch(className::startsWith)) {
-                    names.add(className);
+                JarEntry entry = e.nextElement();
+                if (entry.getName().equals("inst/libs.jar")) {
+                    try (JarInputStream libraries = new JarInputStream(jar.getInputStream(entry))) {
+                        for (JarEntry inner; (inner = libraries.getNextJarEntry()) != null; nested++) {
+                            addClassName(names, "inst/" + inner.getName());
+                        }
+                    }
+                } else {
+                    addClassName(names, entry.getName());
                 }
             }
         }
         assertFalse(names.isEmpty(), "no classes found in " + TestEnv.agentJar());
+        assertTrue(nested > 1000, "the relocated libraries' classes, nested in inst/libs.jar: " + nested);
         return names;
+    }
+
+    private static void addClassName(List<String> names, String entry) {
+        String name = null;
+        if (entry.startsWith("inst/") && entry.endsWith(".classdata")) {
+            name = entry.substring("inst/".length(), entry.length() - ".classdata".length());
+        } else if (entry.endsWith(".class")) {
+            name = entry.substring(0, entry.length() - ".class".length());
+        }
+        if (name == null || name.endsWith("module-info") || name.startsWith("META-INF/")) {
+            return;
+        }
+        String className = name.replace('/', '.');
+        if (MAY_BE_VISIBLE.stream().noneMatch(className::startsWith)) {
+            names.add(className);
+        }
     }
 }

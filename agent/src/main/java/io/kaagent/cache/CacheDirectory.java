@@ -16,10 +16,10 @@ import java.util.Set;
 
 /**
  * {@code <java.io.tmpdir>/ka-agent-<user>/} (or under {@code -Dka.agent.native.dir}): the directory jffi's stub, the
- * compiled policies and the rewritten hook classes are kept in. Used only when it is a real directory of this user
- * that nobody else may write to — what is read from it ends up as code (a native library, JDK classes) or as the
- * policy of this JVM. {@code -Dka.agent.cache=false} turns the caches off (not jffi's stub, which has to live
- * somewhere).
+ * agent's libraries ({@link LibraryJar}), the compiled policies and the rewritten hook classes are kept in. Used only
+ * when it is a real directory of this user that nobody else may write to — what is read from it ends up as code (a
+ * native library, the agent's own, JDK classes) or as the policy of this JVM. {@code -Dka.agent.cache=false} turns
+ * the caches off (not jffi's stub, which has to live somewhere; the libraries then go to a temporary file).
  * <p>
  * The check reads the directory's POSIX attributes once per JVM: in a cold JVM that loads a dozen classes.
  */

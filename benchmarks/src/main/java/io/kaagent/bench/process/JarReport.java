@@ -7,7 +7,10 @@ import java.util.TreeMap;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 
-/** The agent jar's size, and what takes the room: entries grouped by library, compressed and uncompressed. */
+/**
+ * The agent jar's size, and what takes the room: entries grouped by library, compressed and uncompressed. The
+ * relocated libraries' nested jar (inst/libs.jar) is listed by its own entries, marked "(nested)".
+ */
 public final class JarReport {
     private JarReport() {
     }
@@ -20,6 +23,10 @@ public final class JarReport {
             for (Enumeration<JarEntry> entries = jar.entries(); entries.hasMoreElements(); ) {
                 JarEntry entry = entries.nextElement();
                 if (entry.isDirectory()) {
+                    continue;
+                }
+                if (entry.getName().equals("inst/libs.jar")) {
+                    nested(jar, entry, groups);
                     continue;
                 }
                 long[] sums = groups.computeIfAbsent(group(entry.getName()), k -> new long[3]);
@@ -40,6 +47,30 @@ public final class JarReport {
         table.row("total", total[0], total[1] / 1024, total[2] / 1024);
         table.print();
         System.out.println();
+    }
+
+    /** The nested jar's entries (sizes from its own central directory, which a stream does not give). */
+    private static void nested(JarFile jar, JarEntry libs, Map<String, long[]> groups) throws Exception {
+        File copy = File.createTempFile("ka-agent-libs-report", ".jar");
+        try {
+            try (java.io.InputStream in = jar.getInputStream(libs)) {
+                java.nio.file.Files.copy(in, copy.toPath(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            try (JarFile inner = new JarFile(copy)) {
+                for (Enumeration<JarEntry> entries = inner.entries(); entries.hasMoreElements(); ) {
+                    JarEntry entry = entries.nextElement();
+                    if (entry.isDirectory()) {
+                        continue;
+                    }
+                    long[] sums = groups.computeIfAbsent(group(entry.getName()) + " (nested)", k -> new long[3]);
+                    sums[0]++;
+                    sums[1] += Math.max(0, entry.getCompressedSize());
+                    sums[2] += Math.max(0, entry.getSize());
+                }
+            }
+        } finally {
+            copy.delete();
+        }
     }
 
     private static String group(String name) {

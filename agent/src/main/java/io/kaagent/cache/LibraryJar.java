@@ -1,0 +1,102 @@
+package io.kaagent.cache;
+
+import java.io.File;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.function.Function;
+import java.util.jar.JarFile;
+import java.util.zip.ZipEntry;
+
+/**
+ * Opens the agent's relocated libraries (jnr-ffi, jffi, SnakeYAML Engine, ASM, Byte Buddy's agent, tinylog: ~1,600
+ * classes), which the agent jar carries as one nested jar, {@code inst/libs.jar}. The JDK indexes every entry of a
+ * {@code -javaagent} jar when it opens it, in every JVM, before premain: ~1,800 entries cost a cold JVM 5-6 ms of
+ * its start (measured, JDK 17 and 25), while a start whose caches are warm needs none of these libraries. They are
+ * opened when first needed instead: on the agent's own threads (native init, a policy not compiled before, a socket
+ * class not rewritten before) or in the command line.
+ * <p>
+ * The nested jar is copied once per agent build into the {@link CacheDirectory} ({@code libs-<build>.jar}, owner-only
+ * like everything there) and opened from there. Without a usable cache directory it goes to a temporary file that is
+ * deleted as soon as it is open: the open jar stays readable, and nothing is left behind, however the JVM ends.
+ * Called by the launcher's class loader (AgentMain) through this JDK interface, with the agent jar it has open.
+ */
+public final class LibraryJar implements Function<JarFile, JarFile> {
+    static final String ENTRY = "inst/libs.jar";
+
+    @Override
+    public JarFile apply(JarFile agentJar) {
+        return open(agentJar, CacheDirectory.forUser(), BuildId.current());
+    }
+
+    /** @param directory the cache directory, or null; @param build the agent's build id, or null (no cache) */
+    static JarFile open(JarFile agentJar, CacheDirectory directory, String build) {
+        ZipEntry nested = agentJar.getEntry(ENTRY);
+        if (nested == null || nested.getSize() <= 0) {
+            throw new IllegalStateException("the agent jar has no " + ENTRY);
+        }
+        try {
+            JarFile cached = directory == null || build == null ? null
+                    : openCached(agentJar, nested, directory, build);
+            return cached != null ? cached : openTemporary(agentJar, nested);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot open the agent's libraries (" + ENTRY + "): " + e, e);
+        }
+    }
+
+    /** The copy in this user's cache directory, made now if missing or damaged; null without a usable directory. */
+    private static JarFile openCached(JarFile agentJar, ZipEntry nested, CacheDirectory directory, String build)
+            throws IOException {
+        String name = "libs-" + shortId(build) + ".jar";
+        File file = directory.file(name);
+        if (file.isFile() && file.length() == nested.getSize() && directory.usable(false)) {
+            try {
+                return new JarFile(file, false);
+            } catch (IOException damaged) {
+                // written anew below
+            }
+        }
+        byte[] bytes = read(agentJar, nested);
+        directory.write(name, bytes);
+        if (file.isFile() && file.length() == bytes.length && directory.usable(false)) {
+            return new JarFile(file, false);
+        }
+        return null; // the directory cannot be written
+    }
+
+    private static JarFile openTemporary(JarFile agentJar, ZipEntry nested) throws IOException {
+        File file = File.createTempFile("ka-agent-libs-", ".jar");
+        try {
+            try (OutputStream out = new FileOutputStream(file)) {
+                boolean ownerOnly = file.setReadable(false, false) && file.setReadable(true, true)
+                        && file.setWritable(false, false) && file.setWritable(true, true);
+                if (!ownerOnly) {
+                    throw new IOException("cannot make " + file + " owner-only");
+                }
+                out.write(read(agentJar, nested));
+            }
+            return new JarFile(file, false);
+        } finally {
+            // Open (or failed): the name goes, the open file stays readable until the JVM ends.
+            file.delete();
+        }
+    }
+
+    private static byte[] read(JarFile agentJar, ZipEntry nested) throws IOException {
+        int size = (int) nested.getSize();
+        try (InputStream in = agentJar.getInputStream(nested)) {
+            byte[] bytes = BoundedInput.readAtMost(in, size, size);
+            if (bytes.length != size) {
+                throw new IOException(ENTRY + " is " + bytes.length + " bytes, the jar says " + size);
+            }
+            return bytes;
+        }
+    }
+
+    /** The build id's digest, shortened: one copy per build, and a rebuild under the same version gets its own. */
+    static String shortId(String buildId) {
+        String digest = buildId.substring(buildId.lastIndexOf(' ') + 1);
+        return digest.length() > 16 ? digest.substring(0, 16) : digest;
+    }
+}

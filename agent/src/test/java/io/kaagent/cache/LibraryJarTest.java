@@ -1,0 +1,123 @@
+package io.kaagent.cache;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.jar.JarFile;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The nested jar of the relocated libraries: one owner-only copy per build, or a temporary one that leaves nothing. */
+class LibraryJarTest {
+    private static final String BUILD = "0.1.0 0123456789abcdef0123456789abcdef";
+
+    @Test
+    void isCopiedOncePerBuildIntoTheCacheDirectory(@TempDir Path dir) throws Exception {
+        File agent = agentJar(dir, "first");
+        CacheDirectory cache = new CacheDirectory(dir.resolve("cache").toFile());
+        try (JarFile outer = new JarFile(agent); JarFile libs = LibraryJar.open(outer, cache, BUILD)) {
+            assertEquals("first", text(libs, "io/kaagent/shaded/Lib.classdata"));
+        }
+        Path copy = dir.resolve("cache/libs-0123456789abcdef.jar");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(copy)));
+        long modified = Files.getLastModifiedTime(copy).toMillis();
+        try (JarFile outer = new JarFile(agent); JarFile libs = LibraryJar.open(outer, cache, BUILD)) {
+            assertEquals("first", text(libs, "io/kaagent/shaded/Lib.classdata"));
+        }
+        assertEquals(modified, Files.getLastModifiedTime(copy).toMillis(), "the copy is reused, not written again");
+        assertEquals(List.of("libs-0123456789abcdef.jar"), names(dir.resolve("cache")), "no temporary file left");
+    }
+
+    @Test
+    void aDamagedCopyIsWrittenAnew(@TempDir Path dir) throws Exception {
+        File agent = agentJar(dir, "good");
+        CacheDirectory cache = new CacheDirectory(dir.resolve("cache").toFile());
+        try (JarFile outer = new JarFile(agent); JarFile libs = LibraryJar.open(outer, cache, BUILD)) {
+            assertNotNull(libs);
+        }
+        Path copy = dir.resolve("cache/libs-0123456789abcdef.jar");
+        Files.write(copy, new byte[(int) Files.size(copy)]); // same size, no jar at all
+        try (JarFile outer = new JarFile(agent); JarFile libs = LibraryJar.open(outer, cache, BUILD)) {
+            assertEquals("good", text(libs, "io/kaagent/shaded/Lib.classdata"));
+        }
+    }
+
+    @Test
+    void withoutACacheATemporaryCopyIsOpenedAndDeletedAtOnce(@TempDir Path dir) throws Exception {
+        File agent = agentJar(dir, "temporary");
+        Path tmp = Files.createDirectory(dir.resolve("tmp"));
+        String before = System.getProperty("java.io.tmpdir");
+        System.setProperty("java.io.tmpdir", tmp.toString());
+        try (JarFile outer = new JarFile(agent); JarFile libs = LibraryJar.open(outer, null, null)) {
+            assertEquals(List.of(), names(tmp), "the copy's name is gone once it is open");
+            assertEquals("temporary", text(libs, "io/kaagent/shaded/Lib.classdata"), "and it still reads");
+        } finally {
+            System.setProperty("java.io.tmpdir", before);
+        }
+    }
+
+    @Test
+    void anAgentJarWithoutTheNestedJarSaysSo(@TempDir Path dir) throws Exception {
+        File plain = dir.resolve("plain.jar").toFile();
+        try (ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(plain.toPath()))) {
+            out.putNextEntry(new ZipEntry("inst/other"));
+            out.write(1);
+        }
+        try (JarFile outer = new JarFile(plain)) {
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> LibraryJar.open(outer, null, null));
+            assertTrue(e.getMessage().contains("inst/libs.jar"), e.getMessage());
+        }
+    }
+
+    @Test
+    void theShortIdIsTheDigestsStart() {
+        assertEquals("0123456789abcdef", LibraryJar.shortId(BUILD));
+        assertEquals("abc", LibraryJar.shortId("dev abc"));
+    }
+
+    /** An agent jar whose inst/libs.jar holds one entry with that text. */
+    private static File agentJar(Path dir, String text) throws IOException {
+        ByteArrayOutputStream nested = new ByteArrayOutputStream();
+        try (ZipOutputStream out = new ZipOutputStream(nested)) {
+            out.putNextEntry(new ZipEntry("io/kaagent/shaded/Lib.classdata"));
+            out.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+        File agent = dir.resolve("ka-agent-" + text + ".jar").toFile();
+        try (OutputStream file = Files.newOutputStream(agent.toPath());
+                ZipOutputStream out = new ZipOutputStream(file)) {
+            out.putNextEntry(new ZipEntry("inst/libs.jar"));
+            out.write(nested.toByteArray());
+        }
+        return agent;
+    }
+
+    private static String text(JarFile jar, String entry) throws IOException {
+        try (InputStream in = jar.getInputStream(jar.getEntry(entry))) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private static List<String> names(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList());
+        }
+    }
+}
