@@ -68,8 +68,9 @@ public final class LibraryJar implements Function<JarFile, JarFile> {
     private static JarFile openTemporary(JarFile agentJar, ZipEntry nested) throws IOException {
         // Not File.createTempFile: its SecureRandom costs a cold JVM ~35 ms of seeding and provider set-up. An
         // exclusive create needs no unguessable name: it fails on anything (or any link) already there.
-        File file = new File(System.getProperty("java.io.tmpdir"), "ka-agent-libs-" + Long.toHexString(System.nanoTime())
-                + "-" + Thread.currentThread().getId() + ".jar");
+        String name = "ka-agent-libs-" + Long.toHexString(System.nanoTime()) + "-" + Thread.currentThread().getId()
+                + ".jar";
+        File file = new File(System.getProperty("java.io.tmpdir"), name);
         if (!file.createNewFile()) {
             throw new IOException(file + " exists already");
         }
