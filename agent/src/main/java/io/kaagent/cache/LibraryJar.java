@@ -18,12 +18,14 @@ import java.util.zip.ZipEntry;
  * class not rewritten before) or in the command line.
  * <p>
  * The nested jar is copied once per agent build into the {@link CacheDirectory} ({@code libs-<build>.jar}, owner-only
- * like everything there) and opened from there. Without a usable cache directory it goes to a temporary file that is
+ * like everything there) and opened from there; writing a copy removes other builds' copies left alone for a day. Without a usable cache directory it goes to a temporary file that is
  * deleted as soon as it is open: the open jar stays readable, and nothing is left behind, however the JVM ends.
  * Called by the launcher's class loader (AgentMain) through this JDK interface, with the agent jar it has open.
  */
 public final class LibraryJar implements Function<JarFile, JarFile> {
     static final String ENTRY = "inst/libs.jar";
+    /** How long another build's copy must have been left alone before a new copy removes it. */
+    static final long STALE_MILLIS = 24L * 60 * 60 * 1000;
 
     @Override
     public JarFile apply(JarFile agentJar) {
@@ -60,9 +62,26 @@ public final class LibraryJar implements Function<JarFile, JarFile> {
         byte[] bytes = read(agentJar, nested);
         directory.write(name, bytes);
         if (file.isFile() && file.length() == bytes.length && directory.usable(false)) {
+            removeStaleCopies(directory, name, System.currentTimeMillis());
             return new JarFile(file, false);
         }
         return null; // the directory cannot be written
+    }
+
+    /**
+     * Other builds' copies (2.6 MB each) untouched for a day: an upgraded fleet would otherwise pile them up. A day,
+     * not at once: while two builds run side by side, each would delete the other's copy and copy its own out again
+     * at every start. A JVM that has a removed copy open goes on reading it. Best effort.
+     */
+    static void removeStaleCopies(CacheDirectory directory, String current, long now) {
+        File[] files = directory.file(current).getParentFile().listFiles();
+        for (int i = 0; files != null && i < files.length; i++) {
+            String name = files[i].getName();
+            if (!name.equals(current) && name.startsWith("libs-") && name.endsWith(".jar")
+                    && now - files[i].lastModified() > STALE_MILLIS) {
+                files[i].delete();
+            }
+        }
     }
 
     private static JarFile openTemporary(JarFile agentJar, ZipEntry nested) throws IOException {

@@ -46,6 +46,27 @@ class LibraryJarTest {
     }
 
     @Test
+    void aNewCopyRemovesOtherBuildsCopiesLeftAloneForADay(@TempDir Path dir) throws Exception {
+        Path cacheDir = Files.createDirectory(dir.resolve("cache"),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path stale = Files.write(cacheDir.resolve("libs-00000000000000aa.jar"), new byte[] {1});
+        Path recent = Files.write(cacheDir.resolve("libs-00000000000000bb.jar"), new byte[] {2});
+        Path policy = Files.write(cacheDir.resolve("policy-1-1.bin"), new byte[] {3});
+        long now = System.currentTimeMillis();
+        Files.setLastModifiedTime(stale, java.nio.file.attribute.FileTime.fromMillis(
+                now - LibraryJar.STALE_MILLIS - 60_000));
+        Files.setLastModifiedTime(policy, java.nio.file.attribute.FileTime.fromMillis(
+                now - LibraryJar.STALE_MILLIS - 60_000));
+        CacheDirectory cache = new CacheDirectory(cacheDir.toFile());
+        try (JarFile outer = new JarFile(agentJar(dir, "new")); JarFile libs = LibraryJar.open(outer, cache, BUILD)) {
+            assertNotNull(libs);
+        }
+        assertEquals(List.of("libs-00000000000000bb.jar", "libs-0123456789abcdef.jar", "policy-1-1.bin"),
+                names(cacheDir), "another build's copy of the last day stays, as does every other entry");
+        assertTrue(Files.exists(recent));
+    }
+
+    @Test
     void aDamagedCopyIsWrittenAnew(@TempDir Path dir) throws Exception {
         File agent = agentJar(dir, "good");
         CacheDirectory cache = new CacheDirectory(dir.resolve("cache").toFile());
