@@ -145,7 +145,7 @@ class CleanStartTest {
      * The hook cache: a JVM whose JDK and agent build rewrote the socket classes before gets them from the cache and
      * never loads ASM, and its hooks still run (DEBUG: one decision line each for the connect and the accept).
      * The second needs none of the agent's relocated libraries either (their nested jar is never opened) but the
-     * logger. Neither JVM retransforms a socket class: each is rewritten once, as it loads, including those the application
+     * logger, and the JVM's reflective call of its premain spins no method handles. Neither JVM retransforms a socket class: each is rewritten once, as it loads, including those the application
      * loaded while the agent was still preparing the JVM (a retransformation stops every thread at a safepoint).
      */
     @Test
@@ -179,6 +179,8 @@ class CleanStartTest {
                 () -> assertEquals(List.of(), asmClasses(secondLog), "the second start loaded no ASM class"),
                 () -> assertEquals(List.of(), libraryClassesButTheLogger(secondLog),
                         "the second start needed none of the agent's libraries (but tinylog, for log: debug)"),
+                () -> assertEquals(List.of(), spunBeforeLaunch(secondLog),
+                        "the JVM's reflective call of premain spun no method handles (ACC_VARARGS on premain)"),
                 () -> assertEquals(List.of(), retransformed(firstLog), "the first start retransformed nothing"),
                 () -> assertEquals(List.of(), retransformed(secondLog), "the second start retransformed nothing"));
     }
@@ -188,6 +190,27 @@ class CleanStartTest {
         return Files.readAllLines(classLog).stream()
                 .filter(l -> l.contains(" io.kaagent.shaded.") || l.contains(" com.kenai."))
                 .filter(l -> !l.contains(" io.kaagent.shaded.tinylog.")).collect(Collectors.toList());
+    }
+
+    /**
+     * Classes java.lang.invoke generated between the launcher's load and io.kaagent.Launch: the JVM's reflective call
+     * of premain, which on JDK 18+ spins them unless premain is marked varargs (AgentMain, MarkEntryPointsVarargs).
+     */
+    private static List<String> spunBeforeLaunch(Path classLog) throws java.io.IOException {
+        List<String> lines = Files.readAllLines(classLog);
+        int launcher = -1;
+        int launch = -1;
+        for (int i = 0; i < lines.size(); i++) {
+            if (launcher < 0 && lines.get(i).contains(" io.kaagent.AgentMain ")) {
+                launcher = i;
+            } else if (launch < 0 && lines.get(i).contains(" io.kaagent.Launch ")) {
+                launch = i;
+            }
+        }
+        assertTrue(launcher >= 0 && launch > launcher, "the launcher, then Launch, in " + classLog);
+        return lines.subList(launcher, launch).stream()
+                .filter(l -> l.contains("java.lang.invoke.LambdaForm$") || l.contains("$Species_"))
+                .collect(Collectors.toList());
     }
 
     /** Classes redefined or retransformed after they loaded (-Xlog:class+load names their source so). */
