@@ -150,6 +150,7 @@ public final class Agent {
         List<String> problems = attached ? hooks.complete() : null;
         if (problems != null) {
             reportHookProblems(problems);
+            hooks.releaseTransformer(); // every target is loaded and rewritten: see releaseTransformer
         }
         running = runtime;
         Thread policyErrorsBeforeExit = null;
@@ -501,6 +502,8 @@ public final class Agent {
                 // The targets the application has not loaded by now, and the self-test. Not at once: on two
                 // cores this work slowed a hello world by ~20 ms and an application's first socket too.
                 reportHookProblems(pendingHooks.complete());
+                // Every target is loaded and rewritten now; the transformer would only tax each class loaded later.
+                pendingHooks.releaseTransformer();
             }
             OptionApplier applier = ApplierLoader.load(jdkOptions);
             if (applier == null) {

@@ -14,7 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * ~500 ms more). ASM is touched only by {@link HookRewriter}, so registering this transformer loads none of it, and
  * a class rewritten before by the same JDK and agent build comes from the {@link HookClassCache} without ASM. A
  * target is rewritten as it loads, or retransformed if it was loaded before the agent came.
- * Stays registered so that hooks survive another agent's later retransformation of the same classes.
+ * Unregistered once every target is loaded and rewritten ({@link HookInstaller#releaseTransformer}): a registered
+ * transformer taxes every class load of the JVM.
  * <p>
  * Rewriting a class while it loads is safe here because nothing this class and its ASM need is a socket class or
  * refers to one: the JDK 25 deadlock of FACTS.md came from transformer code that loaded JDK classes (type
