@@ -218,13 +218,13 @@ public final class Agent {
                     runtime = newRuntime(null);
                     BridgeHandlers.install(runtime);
                 } catch (Throwable t) {
-                    hooks.jvmNotPrepared(instrumentation);
+                    hooks.jvmNotPrepared();
                     jvmNotPrepared(t, null);
                     removeShutdownHook(policyErrorsBeforeExit);
                     return;
                 }
                 running = runtime;
-                hooks.jvmPrepared(instrumentation);
+                hooks.jvmPrepared();
                 new InitWork(runtime, launchPolicy, hooks, file, readStamp, env, null, true, policyErrorsBeforeExit)
                         .run();
             }
@@ -234,7 +234,7 @@ public final class Agent {
             thread.start();
         } catch (Throwable t) {
             // No thread will prepare anything: no class may wait for it.
-            hooks.jvmNotPrepared(instrumentation);
+            hooks.jvmNotPrepared();
             removeShutdownHook(policyErrorsBeforeExit);
             throw t;
         }

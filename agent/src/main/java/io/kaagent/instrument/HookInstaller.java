@@ -29,7 +29,7 @@ public final class HookInstaller {
      */
     public static HookInstaller install(Instrumentation instrumentation) {
         HookInstaller installer = register(instrumentation);
-        installer.jvmPrepared(instrumentation);
+        installer.jvmPrepared();
         return installer;
     }
 
@@ -54,7 +54,7 @@ public final class HookInstaller {
     }
 
     /** The bridge and its handlers are in place: targets are rewritten from now on, the loaded ones at once. */
-    public void jvmPrepared(Instrumentation instrumentation) {
+    public void jvmPrepared() {
         transformer.gate().prepared(true);
         // After the transformer was registered: a target loading meanwhile was rewritten as it loaded, or is found
         // loaded here and retransformed. Not one rewritten already (one the application waited for at its load):
@@ -81,9 +81,9 @@ public final class HookInstaller {
     }
 
     /** The JVM could not be prepared: no target is rewritten, and the transformer goes. */
-    public void jvmNotPrepared(Instrumentation instrumentation) {
+    public void jvmNotPrepared() {
         transformer.gate().prepared(false);
-        instrumentation.removeTransformer(transformer);
+        releaseTransformer();
     }
 
     /**
