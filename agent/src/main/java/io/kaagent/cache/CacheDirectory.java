@@ -145,6 +145,12 @@ public final class CacheDirectory {
         }
     }
 
+    /** rw for the owner, nothing for anybody else (java.io: no NIO permission sets, see check); false if refused. */
+    static boolean makeOwnerOnly(File file) {
+        return file.setReadable(false, false) && file.setReadable(true, true) && file.setWritable(false, false)
+                && file.setWritable(true, true);
+    }
+
     /**
      * Writes an entry whole, best effort: through a temporary file renamed into place, so that a JVM reading
      * meanwhile sees the old entry, none, or this one. A cache that cannot be written only costs the next start.
@@ -158,9 +164,7 @@ public final class CacheDirectory {
         try {
             try (OutputStream out = new FileOutputStream(temporary)) {
                 // Owner-only like the directory, before any byte is in it.
-                boolean ownerOnly = temporary.setReadable(false, false) && temporary.setReadable(true, true)
-                        && temporary.setWritable(false, false) && temporary.setWritable(true, true);
-                if (!ownerOnly) {
+                if (!makeOwnerOnly(temporary)) {
                     return;
                 }
                 out.write(bytes);

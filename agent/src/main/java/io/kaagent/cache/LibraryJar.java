@@ -74,7 +74,7 @@ public final class LibraryJar implements Function<JarFile, JarFile> {
      * at every start. A JVM that has a removed copy open goes on reading it. Best effort.
      */
     static void removeStaleCopies(CacheDirectory directory, String current, long now) {
-        File[] files = directory.file(current).getParentFile().listFiles();
+        File[] files = directory.directory().listFiles();
         for (int i = 0; files != null && i < files.length; i++) {
             String name = files[i].getName();
             if (!name.equals(current) && name.startsWith("libs-") && name.endsWith(".jar")
@@ -95,9 +95,7 @@ public final class LibraryJar implements Function<JarFile, JarFile> {
         }
         try {
             try (OutputStream out = new FileOutputStream(file)) {
-                boolean ownerOnly = file.setReadable(false, false) && file.setReadable(true, true)
-                        && file.setWritable(false, false) && file.setWritable(true, true);
-                if (!ownerOnly) {
+                if (!CacheDirectory.makeOwnerOnly(file)) {
                     throw new IOException("cannot make " + file + " owner-only");
                 }
                 out.write(read(agentJar, nested));
