@@ -18,6 +18,7 @@ import java.nio.file.Paths;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -187,9 +188,8 @@ class CleanStartTest {
 
     /** Relocated library classes (nested in inst/libs.jar, opened when first needed) other than tinylog's. */
     private static List<String> libraryClassesButTheLogger(Path classLog) throws java.io.IOException {
-        return Files.readAllLines(classLog).stream()
-                .filter(l -> l.contains(" io.kaagent.shaded.") || l.contains(" com.kenai."))
-                .filter(l -> !l.contains(" io.kaagent.shaded.tinylog.")).collect(Collectors.toList());
+        return linesWhere(classLog, l -> (l.contains(" io.kaagent.shaded.") || l.contains(" com.kenai."))
+                && !l.contains(" io.kaagent.shaded.tinylog."));
     }
 
     /**
@@ -215,8 +215,7 @@ class CleanStartTest {
 
     /** Classes redefined or retransformed after they loaded (-Xlog:class+load names their source so). */
     private static List<String> retransformed(Path classLog) throws java.io.IOException {
-        return Files.readAllLines(classLog).stream().filter(l -> l.contains("__VM_RedefineClasses__"))
-                .collect(Collectors.toList());
+        return linesWhere(classLog, l -> l.contains("__VM_RedefineClasses__"));
     }
 
     /** The agent's DEBUG lines that mention this port: its socket decisions. */
@@ -227,8 +226,12 @@ class CleanStartTest {
     }
 
     private static List<String> asmClasses(Path classLog) throws java.io.IOException {
-        return Files.readAllLines(classLog).stream().filter(l -> l.contains("io.kaagent.shaded.asm."))
-                .collect(Collectors.toList());
+        return linesWhere(classLog, l -> l.contains("io.kaagent.shaded.asm."));
+    }
+
+    /** The lines of a -Xlog:class+load file that pass the test. */
+    private static List<String> linesWhere(Path classLog, Predicate<String> test) throws java.io.IOException {
+        return Files.readAllLines(classLog).stream().filter(test).collect(Collectors.toList());
     }
 
     private static void assertSameAsWithoutAgent(ChildJvm.Builder withAgent, int port) {
