@@ -161,7 +161,7 @@ public final class Agent {
             policyErrorsBeforeExit = waitForPolicyAtExit(launchPolicy);
         }
         startInitThread(new InitWork(runtime, launchPolicy, attached ? null : hooks, file, readStamp, env,
-                jdkOptions, !attached && !jdkOptionsNow, policyErrorsBeforeExit));
+                jdkOptions, !attached && !jdkOptionsNow, policyErrorsBeforeExit, null));
         if (report != null) {
             if (!problems.isEmpty()) {
                 report.setProperty("warning", "some socket hooks are not in place: " + String.join("; ", problems));
@@ -207,6 +207,8 @@ public final class Agent {
         installedHooks = hooks;
         final Thread policyErrorsBeforeExit = waitForPolicyAtExit(launchPolicy);
         Thread thread = newInitThread(new Runnable() {
+            private boolean javaBaseOpened;
+
             @Override
             public void run() {
                 KeepAliveRuntime runtime;
@@ -214,7 +216,14 @@ public final class Agent {
                     // Not at once: on two cores the preparation slowed a hello world's own few milliseconds. A
                     // socket class loading before the delay is over calls for it at once.
                     hooks.awaitPreparationWanted(PREPARE_DELAY_MILLIS);
-                    prepareJvm(instrumentation);
+                    testDelay("ka.agent.test.prepareDelayMillis");
+                    // Through a hooked class when it can, which puts the bridge in without java.base opened: the
+                    // opening (the JDK's first lambdas, ~8 ms here) then waits until the handlers are in, and an
+                    // application that connects at once does not wait for it.
+                    javaBaseOpened = !BootstrapBridge.defineThroughHookedClass();
+                    if (javaBaseOpened) {
+                        prepareJvm(instrumentation);
+                    }
                     runtime = newRuntime(null);
                     BridgeHandlers.install(runtime);
                 } catch (Throwable t) {
@@ -225,8 +234,8 @@ public final class Agent {
                 }
                 running = runtime;
                 hooks.jvmPrepared();
-                new InitWork(runtime, launchPolicy, hooks, file, readStamp, env, null, true, policyErrorsBeforeExit)
-                        .run();
+                new InitWork(runtime, launchPolicy, hooks, file, readStamp, env, null, true, policyErrorsBeforeExit,
+                        javaBaseOpened ? null : instrumentation).run();
             }
         });
         hooks.preparedBy(thread); // before it starts: a target it loads must never wait for itself
@@ -294,6 +303,30 @@ public final class Agent {
         System.setProperty(AttachProtocol.INACTIVE_PROPERTY, "cannot install the hooks: " + t);
         if (report != null) {
             fail(report, message);
+        }
+    }
+
+    /**
+     * java.base opened to the agent after the handlers are in: the native layer reads socket file descriptors
+     * through it. Should that fail, the native layer says so when it loads, and the JDK's options are used.
+     */
+    private static void openJavaBaseForNative(Instrumentation instrumentation) {
+        try {
+            ModuleOpener.open(instrumentation, Agent.class);
+        } catch (Throwable t) {
+            AgentLog.warn("cannot open java.base to the agent, native setsockopt will be unavailable: " + t);
+        }
+    }
+
+    /** -Dka.agent.test.*DelayMillis: tests make a step of the agent slow, to see what waits for it. */
+    private static void testDelay(String property) throws InterruptedException {
+        String millis = System.getProperty(property);
+        if (millis != null) {
+            try {
+                Thread.sleep(Long.parseLong(millis.trim()));
+            } catch (NumberFormatException notAsked) {
+                // not a test run that asked for it properly: no delay
+            }
         }
     }
 
@@ -461,10 +494,12 @@ public final class Agent {
         private final OptionApplier loadedJdkOptions;
         private final boolean loadJdkOptions;
         private final Thread policyErrorsBeforeExit;
+        /** Set when java.base is still to be opened to the agent, which the native layer needs (see below). */
+        private final Instrumentation openJavaBase;
 
         InitWork(KeepAliveRuntime runtime, LaunchPolicyRead launchPolicy, HookInstaller pendingHooks, File file,
                 PolicyWatcher.Stamp readStamp, Map<String, String> env, OptionApplier loadedJdkOptions,
-                boolean loadJdkOptions, Thread policyErrorsBeforeExit) {
+                boolean loadJdkOptions, Thread policyErrorsBeforeExit, Instrumentation openJavaBase) {
             this.runtime = runtime;
             this.launchPolicy = launchPolicy;
             this.pendingHooks = pendingHooks;
@@ -474,6 +509,7 @@ public final class Agent {
             this.loadedJdkOptions = loadedJdkOptions;
             this.loadJdkOptions = loadJdkOptions;
             this.policyErrorsBeforeExit = policyErrorsBeforeExit;
+            this.openJavaBase = openJavaBase;
         }
 
         @Override
@@ -485,6 +521,7 @@ public final class Agent {
                 // too, and returns from connect with its options set.
                 jdkOptions = ApplierLoader.jdkOptionsOrNull();
                 runtime.startupApplier(jdkOptions);
+                runtime.warmHookPath();
             }
             if (launchPolicy != null) {
                 boolean valid = readPolicyAtLaunch(runtime, launchPolicy, file);
@@ -504,6 +541,11 @@ public final class Agent {
                 reportHookProblems(pendingHooks.complete());
                 // Every target is loaded and rewritten now; the transformer would only tax each class loaded later.
                 pendingHooks.releaseTransformer();
+            }
+            if (openJavaBase != null) {
+                // Only now: the JDK's first lambdas (~8 ms of a cold JDK 17) would hold up an application's first
+                // connection, which waits for the handlers and the JDK's options above.
+                openJavaBaseForNative(openJavaBase);
             }
             OptionApplier applier = ApplierLoader.load(jdkOptions);
             if (applier == null) {

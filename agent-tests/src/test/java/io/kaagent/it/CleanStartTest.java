@@ -117,7 +117,8 @@ class CleanStartTest {
         try (Stream<Path> cached = Files.list(cache)) {
             List<String> names = cached.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList());
             // Five JVMs, one JDK, one policy text: one stub, one copy of the agent's libraries, one compiled policy
-            // and one rewritten class per hook target, no half-written copy of any.
+            // and one rewritten class per hook target (as rewritten at its load: carrying the bridge, "-b-"), no
+            // half-written copy of any.
             List<String> hooks = names.stream().filter(n -> n.startsWith("hooks-")).collect(Collectors.toList());
             List<String> rest = names.stream().filter(n -> !n.startsWith("hooks-")).collect(Collectors.toList());
             assertAll(
@@ -129,7 +130,7 @@ class CleanStartTest {
                             "sun.nio.ch.AsynchronousSocketChannelImpl", "sun.nio.ch.ServerSocketChannelImpl",
                             "sun.nio.ch.SocketChannelImpl", "sun.nio.ch.UnixAsynchronousServerSocketChannelImpl",
                             "sun.nio.ch.UnixAsynchronousSocketChannelImpl"),
-                            hooks.stream().map(n -> n.replaceFirst("^hooks-[0-9a-f]+-(.*)\\.bin$", "$1"))
+                            hooks.stream().map(n -> n.replaceFirst("^hooks-[0-9a-f]+-b-(.*)\\.bin$", "$1"))
                                     .collect(Collectors.toList()), "one rewritten class per hook target: " + names),
                     () -> assertEquals("rw-------", PosixFilePermissions.toString(
                             Files.getPosixFilePermissions(cache.resolve(rest.get(1)))), "owner-only libraries"),

@@ -85,6 +85,46 @@ class EnforceTest {
         }
     }
 
+    /**
+     * At launch the first socket class the application loads brings the bridge with it (BridgeDefiner) and does not
+     * wait at its load for the agent to get the JVM ready; here that takes 1.5 s more (test-only delay). The
+     * application's thread goes on, its first hooked calls wait for the agent's handlers, and the sockets end up as
+     * if the agent had been ready from the start, the driver's own calls after connect included.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"enforce: true", "enforce: false"})
+    void socketsConnectedBeforeTheAgentIsReadyGetThePolicy(String variant, @TempDir Path dir) throws Exception {
+        KernelSocketReader.assumeAvailable();
+        boolean enforce = variant.endsWith("true");
+        Path classLog = dir.resolve("classes.log");
+        try (EchoServer peer = EchoServer.start();
+             ChildJvm app = builder(dir, peer, "", ", " + variant)
+                     .sysProp("ka.agent.test.prepareDelayMillis", "1500")
+                     .jvmArg("-Xlog:class+load=info:file=" + classLog + ":uptime").start()) {
+            assertEachConnection(enforce ? POLICY : APPLICATION, app, peer);
+            long applied = app.stderrLines().stream().filter(line -> line.contains("\" applied ")).count();
+            assertEquals(3, applied, "one decision per socket\n" + app.describe());
+        }
+        double socketLoaded = uptimeOfLoad(classLog, "java.net.Socket");
+        double bridgeDefined = uptimeOfLoad(classLog, "io.kaagent.bootstrap.KaBridge");
+        double handlersIn = uptimeOfLoad(classLog, "io.kaagent.runtime.BridgeHandlers");
+        assertAll(
+                () -> assertTrue(bridgeDefined <= socketLoaded + 0.5, "the bridge came with the first socket classes "
+                        + "(at " + bridgeDefined + " s), not with the agent's handlers (at " + handlersIn + " s)"),
+                () -> assertTrue(handlersIn - socketLoaded >= 1.0, "java.net.Socket loaded at " + socketLoaded
+                        + " s without waiting for the handlers, which came at " + handlersIn + " s"));
+    }
+
+    /** The JVM's uptime (seconds) when it loaded that class, from a -Xlog:class+load file with uptime decoration. */
+    private static double uptimeOfLoad(Path classLog, String className) throws java.io.IOException {
+        for (String line : java.nio.file.Files.readAllLines(classLog)) {
+            if (line.contains("] " + className + " source: ")) {
+                return Double.parseDouble(line.substring(1, line.indexOf("s]")));
+            }
+        }
+        throw new AssertionError(className + " not loaded, see " + classLog);
+    }
+
     @Test
     void neutralisedCallsAreCounted(@TempDir Path dir) throws Exception {
         KernelSocketReader.assumeAvailable();

@@ -17,12 +17,66 @@ public final class BootstrapBridge {
     private BootstrapBridge() {
     }
 
-    /** Defines the bridge unless an earlier attach already did; returns it. */
+    /**
+     * Defines the bridge unless an earlier attach, or a hooked JDK class's static initialiser
+     * ({@link BridgeDefiner}), already did; returns it.
+     */
     public static Class<?> define(ClassLoader agentLoader) throws Throwable {
+        Class<?> defined = lookUp();
+        if (defined != null) {
+            return defined;
+        }
+        try {
+            return defineInBootstrap(AgentClassBytes.of(agentLoader, NAME.replace('.', '/')));
+        } catch (LinkageError definedMeanwhile) {
+            // A socket class the application initialised at the same moment defined it first.
+            defined = lookUp();
+            if (defined == null) {
+                throw definedMeanwhile;
+            }
+            return defined;
+        }
+    }
+
+    /**
+     * At launch on JDK 9+: initialises {@code java.net.ServerSocket} (a hook target; its static initialiser only
+     * reads its assertion status), which, rewritten as it loads, defines the bridge ({@link BridgeDefiner}) unless
+     * some hooked class did already. No part of java.base need be opened for it.
+     *
+     * @return whether the bridge is defined now; false: define it with {@link #define}
+     */
+    public static boolean defineThroughHookedClass() {
+        if (JavaRelease.current() < 9) {
+            return false;
+        }
+        try {
+            Class.forName("java.net.ServerSocket", true, null);
+        } catch (Throwable t) {
+            return false;
+        }
+        return lookUp() != null;
+    }
+
+    /**
+     * The agent gives up on its handlers: the bridge's hooked calls stop waiting for them ({@code agentReady}). Does
+     * nothing when no bridge was defined (then no hooked call can be waiting). Never throws.
+     */
+    public static void releaseWaitingHooks() {
+        try {
+            Class<?> bridge = lookUp();
+            if (bridge != null) {
+                bridge.getMethod("agentReady").invoke(null);
+            }
+        } catch (Throwable t) {
+            // the hooks stop waiting on their own, after KaBridge's bound
+        }
+    }
+
+    private static Class<?> lookUp() {
         try {
             return Class.forName(NAME, false, null);
         } catch (ClassNotFoundException notYet) {
-            return defineInBootstrap(AgentClassBytes.of(agentLoader, NAME.replace('.', '/')));
+            return null;
         }
     }
 

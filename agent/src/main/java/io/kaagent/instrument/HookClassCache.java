@@ -40,6 +40,14 @@ final class HookClassCache {
         return directory == null || buildId == null ? null : new HookClassCache(directory, buildId, jdkKey());
     }
 
+    /**
+     * The entries of classes rewritten to carry the bridge in their static initialiser ({@link BridgeDefiner}),
+     * kept apart from the same classes rewritten without it.
+     */
+    HookClassCache carryingTheBridge() {
+        return new HookClassCache(directory, buildId, jdk + "-b");
+    }
+
     /** The JDK the classes came from: its installation and exact build. */
     private static String jdkKey() {
         CRC32 crc = new CRC32();

@@ -5,7 +5,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Holds back the rewriting of hook targets until the JVM is prepared for the hooks' code: the bridge defined in the
- * bootstrap loader and its handlers in place. At launch that preparation runs on the agent's own thread, off the
+ * bootstrap loader and its handlers in place. On JDK 9+ a target that loads carries the bridge itself
+ * ({@link BridgeDefiner}) and only tells the gate it is {@link #want wanted}; the waiting is then the bridge's, at
+ * the first hooked call, and the application's thread sets up its first sockets meanwhile. At launch that preparation runs on the agent's own thread, off the
  * application's way (~35 ms in a cold JVM); the transformer is registered before premain returns, so a socket class
  * the application loads meanwhile waits here, at its load, and its first hooked call finds everything in place.
  * A hello world never loads a socket class and never waits; the preparation itself waits a few milliseconds unless
@@ -48,6 +50,16 @@ final class HookGate {
      */
     void awaitWanted(long millis) throws InterruptedException {
         wanted.await(millis, TimeUnit.MILLISECONDS);
+    }
+
+    /** A target class is loading that will not wait here (it carries the bridge): the preparation is wanted now. */
+    void want() {
+        wanted.countDown();
+    }
+
+    /** Whether the preparation failed: targets are then left as the JDK made them. Never waits. */
+    boolean refused() {
+        return decided.getCount() == 0 && !prepared;
     }
 
     /** @param ok whether the hooks may be put in; false leaves every target as the JDK made it */

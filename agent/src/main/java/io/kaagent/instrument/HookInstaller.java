@@ -6,6 +6,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
+import io.kaagent.JavaRelease;
+
 /**
  * Puts the hooks in in two steps. {@link #install} registers the transformer and retransforms the targets the JVM
  * has already loaded (at launch: none; on attach: most). Every other target is rewritten as it loads, so nothing is
@@ -38,7 +40,9 @@ public final class HookInstaller {
      * ({@link HookGate}) until {@link #jvmPrepared} or {@link #jvmNotPrepared} says what becomes of it.
      */
     public static HookInstaller register(Instrumentation instrumentation) {
-        HookTransformer transformer = new HookTransformer(HookTarget.ALL, true, new HookGate());
+        // At launch (JDK 9+) a target loading before the bridge is defined brings the bridge itself.
+        HookTransformer transformer = new HookTransformer(HookTarget.ALL, true, JavaRelease.current() >= 9,
+                new HookGate());
         instrumentation.addTransformer(transformer, true);
         return new HookInstaller(instrumentation, transformer);
     }
@@ -80,10 +84,14 @@ public final class HookInstaller {
         }
     }
 
-    /** The JVM could not be prepared: no target is rewritten, and the transformer goes. */
+    /**
+     * The JVM could not be prepared: no target is rewritten from now on, and the transformer goes. A hooked call
+     * of a target that loaded meanwhile, carrying the bridge, stops waiting for the agent.
+     */
     public void jvmNotPrepared() {
         transformer.gate().prepared(false);
         releaseTransformer();
+        BootstrapBridge.releaseWaitingHooks();
     }
 
     /**
@@ -107,6 +115,9 @@ public final class HookInstaller {
 
     static boolean allTargetsCached() {
         HookClassCache cache = HookClassCache.forThisJvm();
+        if (cache != null && JavaRelease.current() >= 9) {
+            cache = cache.carryingTheBridge(); // what a launch's transformer looks up (see register)
+        }
         if (cache == null) {
             return false;
         }
@@ -129,7 +140,7 @@ public final class HookInstaller {
             byte[] sample = AgentClassBytes.of(HookInstaller.class.getClassLoader(),
                     "io/kaagent/instrument/TransformSample");
             List<HookTarget> targets = HookTarget.warmUpTargets();
-            HookTransformer transformer = new HookTransformer(targets, false, HookGate.open());
+            HookTransformer transformer = new HookTransformer(targets, false, false, HookGate.open());
             byte[] rewritten = transformer.transform(null, targets.get(0).className, null, null, sample);
             return rewritten != null && transformer.failures().isEmpty()
                     && transformer.applied().size() == targets.size();

@@ -17,16 +17,25 @@ final class HookRewriter {
     private HookRewriter() {
     }
 
+    /** What {@code applied} gets when the class's static initialiser now defines the bridge ({@link BridgeDefiner}). */
+    static final String BRIDGE_IN_INITIALISER = "<clinit>/defines the bridge";
+    /** Well under the 65,535 bytes a constant string may take in a class file, even at two bytes a char. */
+    private static final int MAX_BRIDGE_BYTES = 30000;
+
     /**
-     * @param applied gets {@link HookTransformer#key} of every target whose method was rewritten
+     * @param applied gets {@link HookTransformer#key} of every target whose method was rewritten, and
+     *        {@link #BRIDGE_IN_INITIALISER} when the bridge was put into the class's static initialiser
+     * @param bridge the bridge's class file, to put into the class's static initialiser if it has one; null: not
      * @return the class with its hooks
      */
-    static byte[] rewrite(byte[] classfile, String className, List<HookTarget> targets, Set<String> applied) {
+    static byte[] rewrite(byte[] classfile, String className, List<HookTarget> targets, Set<String> applied,
+            byte[] bridge) {
         ClassReader reader = new ClassReader(classfile);
         // COMPUTE_MAXS only: frames are kept as read (the inserted code needs one F_SAME frame at most), so ASM
         // never has to load classes to merge types — loading JDK classes inside a transform can deadlock.
         ClassWriter writer = new ClassWriter(reader, ClassWriter.COMPUTE_MAXS);
-        reader.accept(new HookClassVisitor(writer, className, targets, applied), 0);
+        byte[] carried = bridge != null && bridge.length <= MAX_BRIDGE_BYTES ? bridge : null;
+        reader.accept(new HookClassVisitor(writer, className, targets, applied, carried), 0);
         return writer.toByteArray();
     }
 
@@ -34,18 +43,25 @@ final class HookRewriter {
         private final String owner;
         private final List<HookTarget> targets;
         private final Set<String> applied;
+        private final byte[] bridge;
 
-        HookClassVisitor(ClassVisitor next, String owner, List<HookTarget> targets, Set<String> applied) {
+        HookClassVisitor(ClassVisitor next, String owner, List<HookTarget> targets, Set<String> applied,
+                byte[] bridge) {
             super(Opcodes.ASM9, next);
             this.owner = owner;
             this.targets = targets;
             this.applied = applied;
+            this.bridge = bridge;
         }
 
         @Override
         public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
                 String[] exceptions) {
             MethodVisitor next = super.visitMethod(access, name, descriptor, signature, exceptions);
+            if (bridge != null && "<clinit>".equals(name)) {
+                applied.add(BRIDGE_IN_INITIALISER);
+                return new BridgeDefiner(next, bridge);
+            }
             if ((access & (Opcodes.ACC_BRIDGE | Opcodes.ACC_SYNTHETIC | Opcodes.ACC_ABSTRACT)) != 0) {
                 return next;
             }

@@ -1,6 +1,7 @@
 package io.kaagent.instrument;
 
 import java.lang.instrument.ClassFileTransformer;
+import java.io.IOException;
 import java.security.ProtectionDomain;
 import java.util.Collections;
 import java.util.HashSet;
@@ -31,25 +32,38 @@ final class HookTransformer implements ClassFileTransformer {
 
     /** Whether rewritten classes are looked up in (and written to) the {@link HookClassCache}. */
     private final boolean cached;
+    /**
+     * Whether a target rewritten at its load defines the bridge in its static initialiser ({@link BridgeDefiner}):
+     * it then loads without waiting for the agent to prepare the JVM.
+     */
+    private final boolean carriesBridge;
     private final HookGate gate;
+    private volatile byte[] bridge;
     private volatile HookClassCache cache;
+    private volatile HookClassCache carryingCache;
     private volatile boolean cacheOpened;
 
-    /** @param cached through this user's {@link HookClassCache} for this JVM, opened at the first rewrite */
-    HookTransformer(List<HookTarget> targets, boolean cached, HookGate gate) {
-        this(targets, cached, null, gate);
+    /**
+     * @param cached through this user's {@link HookClassCache} for this JVM, opened at the first rewrite
+     * @param carriesBridge see {@link #carriesBridge}; JDK 9+ only
+     */
+    HookTransformer(List<HookTarget> targets, boolean cached, boolean carriesBridge, HookGate gate) {
+        this(targets, cached, null, carriesBridge, gate);
     }
 
     /** Through that cache (tests). */
-    HookTransformer(List<HookTarget> targets, HookClassCache cache) {
-        this(targets, true, cache, HookGate.open());
+    HookTransformer(List<HookTarget> targets, HookClassCache cache, boolean carriesBridge) {
+        this(targets, true, cache, carriesBridge, HookGate.open());
     }
 
-    private HookTransformer(List<HookTarget> targets, boolean cached, HookClassCache cache, HookGate gate) {
+    private HookTransformer(List<HookTarget> targets, boolean cached, HookClassCache cache, boolean carriesBridge,
+            HookGate gate) {
         this.targets = targets;
         this.cached = cached;
+        this.carriesBridge = carriesBridge;
         this.gate = gate;
         this.cache = cache;
+        this.carryingCache = cache == null ? null : cache.carryingTheBridge();
         this.cacheOpened = cache != null;
         Set<String> classes = Collections.newSetFromMap(new ConcurrentHashMap<String, Boolean>());
         for (HookTarget target : targets) {
@@ -64,12 +78,26 @@ final class HookTransformer implements ClassFileTransformer {
         if (loader != null || className == null || !targetClasses.contains(className)) {
             return null;
         }
-        if (!gate.awaitPrepared()) {
+        // At its load the class may bring the bridge itself, and then need not wait for the agent's preparation
+        // (a retransformation may only change the code of methods, and comes after the preparation anyway).
+        boolean carry = carriesBridge && redefined == null;
+        if (carry ? gate.refused() : !gate.awaitPrepared()) {
             failures.add(className + ": left as it is, the agent did not get the JVM ready for its hooks");
             return null;
         }
         try {
-            byte[] bytes = rewrite(className, classfile);
+            Set<String> took = new HashSet<String>();
+            byte[] bytes = rewrite(className, classfile, carry, took);
+            if (carry && !took.remove(HookRewriter.BRIDGE_IN_INITIALISER)) {
+                // No static initialiser to carry the bridge (or no bridge to carry): the class waits, as without.
+                if (!gate.awaitPrepared()) {
+                    failures.add(className + ": left as it is, the agent did not get the JVM ready for its hooks");
+                    return null;
+                }
+            } else if (carry) {
+                gate.want(); // the application is about to use sockets: the agent prepares now, not later
+            }
+            applied.addAll(took);
             for (HookTarget target : targets) {
                 if (target.className.equals(className) && !applied.contains(key(target))) {
                     failures.add("hook did not take: " + target);
@@ -83,22 +111,35 @@ final class HookTransformer implements ClassFileTransformer {
         }
     }
 
-    private byte[] rewrite(String className, byte[] classfile) {
-        HookClassCache cache = cache();
-        Set<String> took = new HashSet<String>();
+    /** @param carry whether to put the bridge into the class's static initialiser ({@link BridgeDefiner}) */
+    private byte[] rewrite(String className, byte[] classfile, boolean carry, Set<String> took) throws IOException {
+        HookClassCache cache = cache(carry);
         byte[] rewritten = cache == null ? null : cache.lookup(className, classfile, took);
         if (rewritten == null) {
-            rewritten = HookRewriter.rewrite(classfile, className, targets, took);
+            rewritten = HookRewriter.rewrite(classfile, className, targets, took, carry ? bridge() : null);
             if (cache != null) {
                 cache.store(className, classfile, took, rewritten);
             }
         }
-        applied.addAll(took);
         return rewritten;
     }
 
-    /** Opened at the first rewrite: a JVM that never loads a socket class never reads the agent's build id. */
-    private HookClassCache cache() {
+    /** The bridge's class file, read from the agent jar at the first rewrite that carries it (not on a cache hit). */
+    private byte[] bridge() throws IOException {
+        byte[] bytes = bridge;
+        if (bytes == null) {
+            bytes = AgentClassBytes.of(HookTransformer.class.getClassLoader(), BootstrapBridge.NAME.replace('.', '/'));
+            bridge = bytes;
+        }
+        return bytes;
+    }
+
+    /**
+     * Opened at the first rewrite: a JVM that never loads a socket class never reads the agent's build id.
+     *
+     * @param carry the entries of classes that carry the bridge, or of those that do not
+     */
+    private HookClassCache cache(boolean carry) {
         if (!cached) {
             return null;
         }
@@ -106,11 +147,12 @@ final class HookTransformer implements ClassFileTransformer {
             synchronized (this) {
                 if (!cacheOpened) {
                     cache = HookClassCache.forThisJvm();
+                    carryingCache = cache == null ? null : cache.carryingTheBridge();
                     cacheOpened = true;
                 }
             }
         }
-        return cache;
+        return carry ? carryingCache : cache;
     }
 
     HookGate gate() {

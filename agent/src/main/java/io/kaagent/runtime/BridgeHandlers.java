@@ -33,6 +33,8 @@ public final class BridgeHandlers {
                 runtime.onConnect(socket, dialled);
             }
         };
+        // Last: a hooked call that waited for the agent (KaBridge.awaitAgent) finds every handler in.
+        KaBridge.agentReady();
     }
 
     /** The agent steps aside: the inlined calls return at once from now on. */

@@ -23,9 +23,9 @@ final class JdkFallbackApplier implements OptionApplier {
     private final SocketOption<Object> keepInterval;
     private final SocketOption<Object> keepCount;
     /**
-     * Socket.setOption on 9+, jdk.net.Sockets.setOption on 8. Made at first use: it refers to java.net.Socket, which
-     * the init thread loading these options must not load on its own (the class is rewritten as it loads, and an
-     * application thread reaching for it at that moment would wait).
+     * Socket.setOption on 9+, jdk.net.Sockets.setOption on 8. Made at first use, or by {@link #warm} once the hooks
+     * are prepared: it refers to java.net.Socket, which must not be loaded in premain (before JDK 17 the JDK's
+     * options are loaded there), nor while the hooks are not prepared (it would wait for them at its load).
      */
     private volatile SocketOptionSetter socketSetOption;
 
@@ -48,6 +48,12 @@ final class JdkFallbackApplier implements OptionApplier {
             socketSetOption = setter;
         }
         return setter;
+    }
+
+    /** Makes the setter and loads the standard options, off the application's first connection. */
+    void warm() throws ReflectiveOperationException {
+        socketSetOption();
+        asObjectOption(StandardSocketOptions.SO_KEEPALIVE);
     }
 
     /** jdk.net.Sockets.setOption (8u261+), through a method handle: Java 8 has no other way to reach it. */

@@ -403,6 +403,26 @@ public final class KeepAliveRuntime {
         }
     }
 
+    /**
+     * Loads what the first hooked connect or accept runs, on the init thread just after the handlers are in: an
+     * application that connects in its first milliseconds then finds it loaded (FirstConnectBench, cold JDK 17:
+     * ~1-2 ms of its first connection). Best effort.
+     */
+    public void warmHookPath() {
+        try {
+            for (Class<?> type : new Class<?>[] {Endpoint.class, LastDecision.class, RuleCounters.class,
+                    TrackedSockets.Entry.class, NativeApplier.class}) {
+                Class.forName(type.getName(), true, type.getClassLoader());
+            }
+            OptionApplier startup = startupApplier;
+            if (startup instanceof JdkFallbackApplier) {
+                ((JdkFallbackApplier) startup).warm();
+            }
+        } catch (Throwable t) {
+            // the first connection loads them itself
+        }
+    }
+
     /** Queued sockets whose rule the JDK's options can serve; those that need TCP_USER_TIMEOUT wait for native. */
     private void drainPendingWithStartupApplier() {
         OptionApplier startup = startupApplier;

@@ -32,7 +32,7 @@ class HookClassCacheTest {
     void aSecondTransformIsServedFromTheCacheWithTheSameBytesAndHooks(@TempDir Path dir) throws Exception {
         byte[] sample = sample();
         HookClassCache cache = new HookClassCache(new CacheDirectory(dir.resolve("c").toFile()), "build-1", "jdk");
-        HookTransformer first = new HookTransformer(TARGETS, cache);
+        HookTransformer first = new HookTransformer(TARGETS, cache, false);
         byte[] rewritten = first.transform(null, SAMPLE, null, null, sample);
         assertNotNull(rewritten);
         assertEquals(3, first.applied().size());
@@ -42,7 +42,7 @@ class HookClassCacheTest {
         assertArrayEquals(rewritten, hit, "the entry holds the rewritten class");
         assertEquals(new ArrayList<>(first.applied()).stream().sorted().toList(), applied.stream().sorted().toList());
 
-        HookTransformer second = new HookTransformer(TARGETS, cache);
+        HookTransformer second = new HookTransformer(TARGETS, cache, false);
         assertArrayEquals(rewritten, second.transform(null, SAMPLE, null, null, sample));
         assertEquals(first.applied(), second.applied(), "the hooks that took are known without ASM");
         assertTrue(second.failures().isEmpty());
@@ -54,7 +54,7 @@ class HookClassCacheTest {
     void otherBytesAnotherBuildOrAnotherJdkMiss(@TempDir Path dir) throws Exception {
         byte[] sample = sample();
         CacheDirectory directory = new CacheDirectory(dir.resolve("c").toFile());
-        new HookTransformer(TARGETS, new HookClassCache(directory, "build-1", "jdk"))
+        new HookTransformer(TARGETS, new HookClassCache(directory, "build-1", "jdk"), false)
                 .transform(null, SAMPLE, null, null, sample);
         byte[] changed = sample.clone();
         changed[changed.length - 1] ^= 1;
@@ -70,7 +70,7 @@ class HookClassCacheTest {
         byte[] sample = sample();
         File directory = dir.resolve("c").toFile();
         HookClassCache cache = new HookClassCache(new CacheDirectory(directory), "build-1", "jdk");
-        byte[] rewritten = new HookTransformer(TARGETS, cache).transform(null, SAMPLE, null, null, sample);
+        byte[] rewritten = new HookTransformer(TARGETS, cache, false).transform(null, SAMPLE, null, null, sample);
         File[] entries = directory.listFiles();
         assertEquals(1, entries.length);
         byte[] bytes = Files.readAllBytes(entries[0].toPath());
@@ -78,7 +78,7 @@ class HookClassCacheTest {
         List<String> applied = new ArrayList<>();
         assertNull(cache.lookup(SAMPLE, sample, applied));
         assertTrue(applied.isEmpty());
-        HookTransformer again = new HookTransformer(TARGETS, cache);
+        HookTransformer again = new HookTransformer(TARGETS, cache, false);
         assertArrayEquals(rewritten, again.transform(null, SAMPLE, null, null, sample), "rewritten by ASM again");
         assertEquals(3, again.applied().size());
         assertNotNull(cache.lookup(SAMPLE, sample, new ArrayList<>()), "and cached again");

@@ -31,7 +31,7 @@ class HookWarmUpTest {
             sample = in.readAllBytes();
         }
         List<HookTarget> targets = HookTarget.warmUpTargets();
-        byte[] rewritten = new HookTransformer(targets, false, HookGate.open()).transform(null, targets.get(0).className, null, null, sample);
+        byte[] rewritten = new HookTransformer(targets, false, false, HookGate.open()).transform(null, targets.get(0).className, null, null, sample);
         assertNotNull(rewritten);
         List<String> calls = new ArrayList<>();
         new ClassReader(rewritten).accept(new ClassVisitor(Opcodes.ASM9) {
