@@ -253,31 +253,32 @@ public final class AgentMain {
             }
         }
 
-        /** The jar that holds a hidden name (under {@code inst/}): the agent's own, the libraries', or null. */
-        private JarFile jarOf(String name) {
-            if (jar.getEntry(HIDDEN_PREFIX + name) != null) {
-                return jar;
+        /**
+         * The entry of a hidden name: under {@code inst/} in the agent's own jar, or in the libraries' jar; null in
+         * neither. One lookup per jar: a class load of the agent's reads one entry, found at the first try.
+         */
+        private ZipEntry hiddenEntry(String name) {
+            ZipEntry own = jar.getEntry(HIDDEN_PREFIX + name);
+            if (own != null) {
+                return own;
             }
             JarFile libs = isLibraryName(name) ? libraries() : null;
-            return libs != null && libs.getEntry(name) != null ? libs : null;
+            return libs == null ? null : libs.getEntry(name);
         }
 
-        private ZipEntry entryIn(JarFile from, String name) {
-            return from.getEntry(from == jar ? HIDDEN_PREFIX + name : name);
+        /** The jar an entry of {@link #hiddenEntry} is in (the libraries' names never start with inst/). */
+        private JarFile jarHolding(ZipEntry entry) {
+            return entry.getName().startsWith(HIDDEN_PREFIX) ? jar : libraries;
         }
 
         private InputStream open(String name) throws IOException {
-            JarFile from = jarOf(name);
-            return from == null ? null : from.getInputStream(entryIn(from, name));
+            ZipEntry entry = hiddenEntry(name);
+            return entry == null ? null : jarHolding(entry).getInputStream(entry);
         }
 
         private byte[] readHidden(String name) throws IOException {
-            JarFile from = jarOf(name);
-            if (from == null) {
-                return null;
-            }
-            ZipEntry entry = entryIn(from, name);
-            return read(from.getInputStream(entry), (int) entry.getSize());
+            ZipEntry entry = hiddenEntry(name);
+            return entry == null ? null : read(jarHolding(entry).getInputStream(entry), (int) entry.getSize());
         }
 
         private static boolean isLibraryName(String name) {
@@ -335,10 +336,11 @@ public final class AgentMain {
 
         @Override
         protected URL findResource(String name) {
-            JarFile from = jarOf(name);
-            if (from == null) {
+            ZipEntry entry = hiddenEntry(name);
+            if (entry == null) {
                 return null;
             }
+            JarFile from = jarHolding(entry);
             File file = new File(from.getName());
             // A temporary copy of the libraries (no cache directory) is deleted once open: its entries have no URL.
             if (from != jar && !file.isFile()) {
@@ -346,7 +348,7 @@ public final class AgentMain {
             }
             try {
                 return new URL("jar:" + (from == jar ? jarUrl : file.toURI().toURL()) + "!/"
-                        + entryIn(from, name).getName());
+                        + entry.getName());
             } catch (MalformedURLException e) {
                 return null;
             }
