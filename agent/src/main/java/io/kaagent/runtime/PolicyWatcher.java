@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 
 import io.kaagent.config.PolicyException;
 import io.kaagent.log.AgentLog;
@@ -133,12 +134,17 @@ public final class PolicyWatcher implements Runnable {
 
     /** What a stat tells about the file: a change in any of these is a change. */
     public static final class Stamp {
-        final long modifiedNanos;
+        /**
+         * As the file system reports it (nanoseconds here). Compared as it is: converting it to a number of nanoseconds
+         * (FileTime.to) initialises java.time's ChronoUnit, Duration and BigInteger, ~1-2 ms of the policy thread in a
+         * cold JVM, which the application's first connection may be waiting for.
+         */
+        final FileTime modified;
         final long size;
         final Object key;
 
-        private Stamp(long modifiedNanos, long size, Object key) {
-            this.modifiedNanos = modifiedNanos;
+        private Stamp(FileTime modified, long size, Object key) {
+            this.modified = modified;
             this.size = size;
             this.key = key;
         }
@@ -151,8 +157,7 @@ public final class PolicyWatcher implements Runnable {
             try {
                 Path path = file.toPath();
                 BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
-                return new Stamp(attributes.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS),
-                        attributes.size(), attributes.fileKey());
+                return new Stamp(attributes.lastModifiedTime(), attributes.size(), attributes.fileKey());
             } catch (IOException e) {
                 return null;
             }
@@ -164,13 +169,13 @@ public final class PolicyWatcher implements Runnable {
                 return false;
             }
             Stamp that = (Stamp) other;
-            return modifiedNanos == that.modifiedNanos && size == that.size
+            return modified.equals(that.modified) && size == that.size
                     && (key == null ? that.key == null : key.equals(that.key));
         }
 
         @Override
         public int hashCode() {
-            return (int) (modifiedNanos ^ size);
+            return (int) (size ^ (size >>> 32)); // FileTime.hashCode would convert (see modified)
         }
     }
 }
