@@ -521,7 +521,11 @@ public final class Agent {
                 // too, and returns from connect with its options set.
                 jdkOptions = ApplierLoader.jdkOptionsOrNull();
                 runtime.startupApplier(jdkOptions);
-                runtime.warmHookPath();
+                if (pendingHooks != null && pendingHooks.socketsWanted()) {
+                    // The application is connecting now: its first connection finds these loaded. Not in a JVM
+                    // that has not touched a socket class yet (a hello world still running).
+                    runtime.warmHookPath();
+                }
             }
             if (launchPolicy != null) {
                 boolean valid = readPolicyAtLaunch(runtime, launchPolicy, file);

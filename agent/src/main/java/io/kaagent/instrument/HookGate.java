@@ -57,6 +57,11 @@ final class HookGate {
         wanted.countDown();
     }
 
+    /** Whether a target class has loaded (or waited) since the start: the application is about to use sockets. */
+    boolean isWanted() {
+        return wanted.getCount() == 0;
+    }
+
     /** Whether the preparation failed: targets are then left as the JDK made them. Never waits. */
     boolean refused() {
         return decided.getCount() == 0 && !prepared;

@@ -57,6 +57,11 @@ public final class HookInstaller {
         transformer.gate().awaitWanted(millis);
     }
 
+    /** Whether a hook target has loaded yet: the application is setting up its first sockets now. */
+    public boolean socketsWanted() {
+        return transformer.gate().isWanted();
+    }
+
     /** The bridge and its handlers are in place: targets are rewritten from now on, the loaded ones at once. */
     public void jvmPrepared() {
         transformer.gate().prepared(true);
