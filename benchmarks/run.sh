@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmarks of BENCHMARKS.md; none of them is part of the test run.
 #
-#   bash benchmarks/run.sh [startup|profile|connect|inprocess|first|memory|scale|jar|lookup|all]   (default: all)
+#   bash benchmarks/run.sh [startup|profile|connect|inprocess|first|memory|scale|jar|lookup|syscalls|all]   (default: all)
 #
 # Builds what is missing (the agent jar, the JMH jar of the bench profile), compiles the process benchmarks
 # (benchmarks/src/main/java/io/kaagent/bench/process, plain Java) with javac into benchmarks/target/process-classes,
@@ -16,8 +16,8 @@ cd "$(dirname "$0")/.."
 
 what="${1:-all}"
 case "$what" in
-  startup|profile|connect|inprocess|first|memory|scale|jar|lookup|all) ;;
-  *) echo "usage: bash benchmarks/run.sh [startup|profile|connect|inprocess|first|memory|scale|jar|lookup|all]" >&2; exit 2 ;;
+  startup|profile|connect|inprocess|first|memory|scale|jar|lookup|syscalls|all) ;;
+  *) echo "usage: bash benchmarks/run.sh [startup|profile|connect|inprocess|first|memory|scale|jar|lookup|syscalls|all]" >&2; exit 2 ;;
 esac
 
 TARGET=benchmarks/target
@@ -82,6 +82,16 @@ lookup() {
   java -jar benchmarks/target/benchmarks.jar PolicyLookup ${LOOKUP_ARGS:--f 1 -wi 2 -i 3 -w 1 -r 1}
 }
 
+# The kernel's share of applying a rule, in C: the floor under the per-connection goal.
+syscalls() {
+  if ! command -v cc >/dev/null 2>&1; then
+    echo "syscalls: no C compiler (apt-get install gcc); skipped" >&2
+    return 0
+  fi
+  cc -O2 -o "$TARGET/setsockopt-cost" benchmarks/native/setsockopt_cost.c
+  "$TARGET/setsockopt-cost"
+}
+
 case "$what" in
   startup) run StartupBench ;;
   profile) run StartupProfile ;;
@@ -92,6 +102,7 @@ case "$what" in
   scale)   run ScaleBench ;;
   jar)     run JarReport ;;
   lookup)  lookup ;;
+  syscalls) syscalls ;;
   all)
     run JarReport
     run StartupBench
@@ -101,6 +112,7 @@ case "$what" in
     run InProcessConnectBench
     run MemoryBench
     run ScaleBench
+    syscalls
     lookup
     ;;
 esac

@@ -263,8 +263,8 @@ public final class StartupProfile {
             {"policy thread: EntryReader (cached policy read)", "io.kaagent.cache.EntryReader"},
             {"policy thread: first YAML class (not cached)", "io.kaagent.shaded.snakeyaml."},
             {"policy thread: RuleSet (policy being built)", "io.kaagent.policy.RuleSet"},
-            {"init thread: ModuleOpener (opening java.base, 30 ms on)", "io.kaagent.instrument.ModuleOpener"},
-            {"init thread: KaBridge (bridge defined)", "io.kaagent.bootstrap.KaBridge"},
+            {"init thread: BootstrapBridge (preparing the hooks, 30 ms on)", "io.kaagent.instrument.BootstrapBridge"},
+            {"KaBridge (bridge defined: first socket class, or init thread)", "io.kaagent.bootstrap.KaBridge"},
             {"first ASM class (only when a hooked class is not cached)", "io.kaagent.shaded.bytebuddy.jar.asm."},
     };
 
