@@ -29,6 +29,21 @@ class HookGateTest {
         assertTrue(gate.awaitPrepared(), "and no waiting once decided");
     }
 
+    /** A class that carries the bridge (BridgeDefiner) only calls for the preparation; it never waits at the gate. */
+    @Test
+    void aClassCarryingTheBridgeCallsForThePreparationWithoutWaiting() throws Exception {
+        HookGate gate = new HookGate();
+        assertFalse(gate.isWanted());
+        assertFalse(gate.refused(), "nothing decided: not refused");
+        gate.want();
+        assertTrue(gate.isWanted());
+        long start = System.nanoTime();
+        gate.awaitWanted(10_000);
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "the preparation starts at once");
+        gate.prepared(false);
+        assertTrue(gate.refused(), "a failed preparation: later classes are left alone");
+    }
+
     @Test
     void aFailedPreparationLeavesTheClassesAlone() throws Exception {
         HookGate gate = new HookGate();
