@@ -82,8 +82,7 @@ final class HookTransformer implements ClassFileTransformer {
         // (a retransformation may only change the code of methods, and comes after the preparation anyway).
         boolean carry = carriesBridge && redefined == null;
         if (carry ? gate.refused() : !gate.awaitPrepared()) {
-            failures.add(className + ": left as it is, the agent did not get the JVM ready for its hooks");
-            return null;
+            return leftAlone(className);
         }
         try {
             Set<String> took = new HashSet<String>();
@@ -91,8 +90,7 @@ final class HookTransformer implements ClassFileTransformer {
             if (carry && !took.remove(HookRewriter.BRIDGE_IN_INITIALISER)) {
                 // No static initialiser to carry the bridge (or no bridge to carry): the class waits, as without.
                 if (!gate.awaitPrepared()) {
-                    failures.add(className + ": left as it is, the agent did not get the JVM ready for its hooks");
-                    return null;
+                    return leftAlone(className);
                 }
             } else if (carry) {
                 gate.want(); // the application is about to use sockets: the agent prepares now, not later
@@ -111,8 +109,13 @@ final class HookTransformer implements ClassFileTransformer {
         }
     }
 
+    private byte[] leftAlone(String className) {
+        failures.add(className + ": left as it is, the agent did not get the JVM ready for its hooks");
+        return null;
+    }
+
     /** @param carry whether to put the bridge into the class's static initialiser ({@link BridgeDefiner}) */
-    private byte[] rewrite(String className, byte[] classfile, boolean carry, Set<String> took) throws IOException {
+    private byte[] rewrite(String className, byte[] classfile, boolean carry, Set<String> took) {
         HookClassCache cache = cache(carry);
         byte[] rewritten = cache == null ? null : cache.lookup(className, classfile, took);
         if (rewritten == null) {
@@ -124,11 +127,19 @@ final class HookTransformer implements ClassFileTransformer {
         return rewritten;
     }
 
-    /** The bridge's class file, read from the agent jar at the first rewrite that carries it (not on a cache hit). */
-    private byte[] bridge() throws IOException {
+    /**
+     * The bridge's class file, read from the agent jar at the first rewrite that carries it (not on a cache hit);
+     * null when it cannot be read: the class is then rewritten without it and waits at the gate.
+     */
+    private byte[] bridge() {
         byte[] bytes = bridge;
         if (bytes == null) {
-            bytes = AgentClassBytes.of(HookTransformer.class.getClassLoader(), BootstrapBridge.NAME.replace('.', '/'));
+            try {
+                bytes = AgentClassBytes.of(HookTransformer.class.getClassLoader(),
+                        BootstrapBridge.NAME.replace('.', '/'));
+            } catch (IOException e) {
+                return null;
+            }
             bridge = bytes;
         }
         return bytes;
