@@ -4,13 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
-import net.bytebuddy.jar.asm.ClassReader;
-import net.bytebuddy.jar.asm.ClassVisitor;
 import net.bytebuddy.jar.asm.ClassWriter;
 import net.bytebuddy.jar.asm.Label;
 import net.bytebuddy.jar.asm.MethodVisitor;
@@ -35,8 +32,8 @@ class BridgeDefinerTest {
         byte[] rewritten = HookRewriter.rewrite(classWithInitialiser(), WITH_INITIALISER, List.of(), applied,
                 bridgeBytes());
         assertTrue(applied.contains(HookRewriter.BRIDGE_IN_INITIALISER), "applied: " + applied);
-        assertTrue(methodCalls(rewritten).contains("jdk/internal/misc/Unsafe.defineClass"),
-                "the initialiser defines the bridge: " + methodCalls(rewritten));
+        assertTrue(ClassFileContents.callTargets(rewritten).contains("jdk/internal/misc/Unsafe.defineClass"),
+                "the initialiser defines the bridge: " + ClassFileContents.callTargets(rewritten));
 
         Class<?> loaded = Class.forName(WITH_INITIALISER.replace('/', '.'), true, new OneClassLoader(rewritten));
         assertEquals(1, loaded.getField("runs").getInt(null), "the initialiser's own code ran once");
@@ -48,7 +45,7 @@ class BridgeDefinerTest {
         byte[] original = classWithoutInitialiser();
         byte[] rewritten = HookRewriter.rewrite(original, WITHOUT_INITIALISER, List.of(), applied, bridgeBytes());
         assertFalse(applied.contains(HookRewriter.BRIDGE_IN_INITIALISER), "applied: " + applied);
-        assertEquals(methodNames(original), methodNames(rewritten),
+        assertEquals(ClassFileContents.methods(original), ClassFileContents.methods(rewritten),
                 "no method added: a later retransformation by another agent could not delete it");
     }
 
@@ -57,7 +54,7 @@ class BridgeDefinerTest {
         Set<String> applied = new HashSet<>();
         byte[] rewritten = HookRewriter.rewrite(classWithInitialiser(), WITH_INITIALISER, List.of(), applied, null);
         assertFalse(applied.contains(HookRewriter.BRIDGE_IN_INITIALISER));
-        assertFalse(methodCalls(rewritten).contains("jdk/internal/misc/Unsafe.defineClass"));
+        assertFalse(ClassFileContents.callTargets(rewritten).contains("jdk/internal/misc/Unsafe.defineClass"));
     }
 
     private static byte[] bridgeBytes() throws Exception {
@@ -107,36 +104,6 @@ class BridgeDefinerTest {
         get.visitEnd();
         writer.visitEnd();
         return writer.toByteArray();
-    }
-
-    private static List<String> methodNames(byte[] classfile) {
-        List<String> names = new ArrayList<>();
-        new ClassReader(classfile).accept(new ClassVisitor(Opcodes.ASM9) {
-            @Override
-            public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
-                    String[] exceptions) {
-                names.add(name + descriptor);
-                return null;
-            }
-        }, 0);
-        return names;
-    }
-
-    private static List<String> methodCalls(byte[] classfile) {
-        List<String> calls = new ArrayList<>();
-        new ClassReader(classfile).accept(new ClassVisitor(Opcodes.ASM9) {
-            @Override
-            public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
-                    String[] exceptions) {
-                return new MethodVisitor(Opcodes.ASM9) {
-                    @Override
-                    public void visitMethodInsn(int opcode, String owner, String method, String desc, boolean itf) {
-                        calls.add(owner + "." + method);
-                    }
-                };
-            }
-        }, 0);
-        return calls;
     }
 
     /** Defines the one class; everything else from the test's own loader. */

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,7 +29,7 @@ class HookClassCacheTest {
 
     @Test
     void aSecondTransformIsServedFromTheCacheWithTheSameBytesAndHooks(@TempDir Path dir) throws Exception {
-        byte[] sample = sample();
+        byte[] sample = ClassFileContents.transformSample();
         HookClassCache cache = new HookClassCache(new CacheDirectory(dir.resolve("c").toFile()), "build-1", "jdk");
         HookTransformer first = new HookTransformer(TARGETS, cache, false);
         byte[] rewritten = first.transform(null, SAMPLE, null, null, sample);
@@ -52,7 +51,7 @@ class HookClassCacheTest {
 
     @Test
     void otherBytesAnotherBuildOrAnotherJdkMiss(@TempDir Path dir) throws Exception {
-        byte[] sample = sample();
+        byte[] sample = ClassFileContents.transformSample();
         CacheDirectory directory = new CacheDirectory(dir.resolve("c").toFile());
         new HookTransformer(TARGETS, new HookClassCache(directory, "build-1", "jdk"), false)
                 .transform(null, SAMPLE, null, null, sample);
@@ -67,7 +66,7 @@ class HookClassCacheTest {
 
     @Test
     void aDamagedEntryIsAMissAndIsWrittenAnew(@TempDir Path dir) throws Exception {
-        byte[] sample = sample();
+        byte[] sample = ClassFileContents.transformSample();
         File directory = dir.resolve("c").toFile();
         HookClassCache cache = new HookClassCache(new CacheDirectory(directory), "build-1", "jdk");
         byte[] rewritten = new HookTransformer(TARGETS, cache, false).transform(null, SAMPLE, null, null, sample);
@@ -82,12 +81,5 @@ class HookClassCacheTest {
         assertArrayEquals(rewritten, again.transform(null, SAMPLE, null, null, sample), "rewritten by ASM again");
         assertEquals(3, again.applied().size());
         assertNotNull(cache.lookup(SAMPLE, sample, new ArrayList<>()), "and cached again");
-    }
-
-    private static byte[] sample() throws Exception {
-        try (InputStream in = TransformSample.class.getResourceAsStream("TransformSample.class")) {
-            assertNotNull(in);
-            return in.readAllBytes();
-        }
     }
 }

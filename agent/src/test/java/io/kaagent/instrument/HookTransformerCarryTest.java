@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -33,11 +32,11 @@ class HookTransformerCarryTest {
         HookGate gate = new HookGate(60_000);
         HookTransformer transformer = new HookTransformer(TARGETS, false, true, gate);
         long start = System.nanoTime();
-        byte[] rewritten = transformer.transform(null, SAMPLE, null, null, withInitialiser(sample()));
+        byte[] rewritten = transformer.transform(null, SAMPLE, null, null, withInitialiser(ClassFileContents.transformSample()));
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10), "no waiting for the preparation");
         assertNotNull(rewritten);
         assertTrue(gate.isWanted(), "the preparation is called for");
-        assertTrue(calls(rewritten).contains("jdk/internal/misc/Unsafe.defineClass"), "the bridge is carried");
+        assertTrue(ClassFileContents.callTargets(rewritten).contains("jdk/internal/misc/Unsafe.defineClass"), "the bridge is carried");
         assertEquals(TARGETS.size(), transformer.applied().size(), "every hook, nothing else: " + transformer.applied());
         assertEquals(List.of(), new ArrayList<>(transformer.failures()));
     }
@@ -47,7 +46,7 @@ class HookTransformerCarryTest {
         HookGate gate = new HookGate(300); // nobody prepares: the wait ends at its bound
         HookTransformer transformer = new HookTransformer(TARGETS, false, true, gate);
         long start = System.nanoTime();
-        byte[] rewritten = transformer.transform(null, SAMPLE, null, null, sample());
+        byte[] rewritten = transformer.transform(null, SAMPLE, null, null, ClassFileContents.transformSample());
         assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(250), "it waited for the preparation");
         assertNull(rewritten, "never prepared: left as the JDK made it");
         assertFalse(transformer.failures().isEmpty());
@@ -56,17 +55,10 @@ class HookTransformerCarryTest {
     @Test
     void aRetransformationDoesNotCarryTheBridge() throws Exception {
         HookTransformer transformer = new HookTransformer(TARGETS, false, true, HookGate.open());
-        byte[] rewritten = transformer.transform(null, SAMPLE, Object.class, null, withInitialiser(sample()));
+        byte[] rewritten = transformer.transform(null, SAMPLE, Object.class, null, withInitialiser(ClassFileContents.transformSample()));
         assertNotNull(rewritten);
-        assertFalse(calls(rewritten).contains("jdk/internal/misc/Unsafe.defineClass"));
+        assertFalse(ClassFileContents.callTargets(rewritten).contains("jdk/internal/misc/Unsafe.defineClass"));
         assertEquals(TARGETS.size(), transformer.applied().size());
-    }
-
-    private static byte[] sample() throws Exception {
-        try (InputStream in = TransformSample.class.getResourceAsStream("TransformSample.class")) {
-            assertNotNull(in);
-            return in.readAllBytes();
-        }
     }
 
     /** The sample with an empty static initialiser added. */
@@ -84,22 +76,5 @@ class HookTransformerCarryTest {
             }
         }, 0);
         return writer.toByteArray();
-    }
-
-    private static List<String> calls(byte[] classfile) {
-        List<String> calls = new ArrayList<>();
-        new ClassReader(classfile).accept(new ClassVisitor(Opcodes.ASM9) {
-            @Override
-            public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
-                    String[] exceptions) {
-                return new MethodVisitor(Opcodes.ASM9) {
-                    @Override
-                    public void visitMethodInsn(int opcode, String owner, String method, String desc, boolean itf) {
-                        calls.add(owner + "." + method);
-                    }
-                };
-            }
-        }, 0);
-        return calls;
     }
 }

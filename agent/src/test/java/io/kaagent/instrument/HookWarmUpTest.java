@@ -4,14 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
-
-import net.bytebuddy.jar.asm.ClassReader;
-import net.bytebuddy.jar.asm.ClassVisitor;
-import net.bytebuddy.jar.asm.MethodVisitor;
-import net.bytebuddy.jar.asm.Opcodes;
 
 import org.junit.jupiter.api.Test;
 
@@ -25,29 +19,16 @@ class HookWarmUpTest {
 
     @Test
     void theRewrittenSampleCallsTheBridgeFromEachHookedMethod() throws Exception {
-        byte[] sample;
-        try (InputStream in = TransformSample.class.getResourceAsStream("TransformSample.class")) {
-            assertNotNull(in);
-            sample = in.readAllBytes();
-        }
+        byte[] sample = ClassFileContents.transformSample();
         List<HookTarget> targets = HookTarget.warmUpTargets();
         byte[] rewritten = new HookTransformer(targets, false, false, HookGate.open()).transform(null, targets.get(0).className, null, null, sample);
         assertNotNull(rewritten);
         List<String> calls = new ArrayList<>();
-        new ClassReader(rewritten).accept(new ClassVisitor(Opcodes.ASM9) {
-            @Override
-            public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
-                    String[] exceptions) {
-                return new MethodVisitor(Opcodes.ASM9) {
-                    @Override
-                    public void visitMethodInsn(int opcode, String owner, String method, String desc, boolean itf) {
-                        if (owner.equals(HookMethodVisitor.BRIDGE)) {
-                            calls.add(name + "->" + method);
-                        }
-                    }
-                };
+        for (ClassFileContents.Call call : ClassFileContents.calls(rewritten)) {
+            if (call.owner().equals(HookMethodVisitor.BRIDGE)) {
+                calls.add(call.caller() + "->" + call.method());
             }
-        }, 0);
+        }
         // One call per hooked method: connect's throw is not an exit the hook follows, its one return is.
         assertEquals(List.of("connect->connected", "setKeepAlive->neutralise", "finishConnect->connectedIf"), calls);
     }
