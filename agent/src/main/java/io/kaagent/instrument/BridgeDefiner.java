@@ -60,9 +60,7 @@ final class BridgeDefiner extends MethodVisitor {
         super.visitJumpInsn(Opcodes.GOTO, done);
 
         // Not there: Unsafe.getUnsafe().defineClass(BRIDGE, bytes, 0, length, null, null), in the bootstrap loader.
-        super.visitLabel(notFound);
-        super.visitFrame(Opcodes.F_SAME1, 0, null, 1, new Object[] {THROWABLE});
-        super.visitInsn(Opcodes.POP);
+        dropCaught(notFound);
         super.visitLabel(define);
         super.visitMethodInsn(Opcodes.INVOKESTATIC, UNSAFE, "getUnsafe", "()L" + UNSAFE + ";", false);
         super.visitLdcInsn(BootstrapBridge.NAME);
@@ -83,13 +81,18 @@ final class BridgeDefiner extends MethodVisitor {
         super.visitJumpInsn(Opcodes.GOTO, done);
 
         // Defined meanwhile by another thread, or refused: the agent defines it itself, or the hooks go without.
-        super.visitLabel(failed);
-        super.visitFrame(Opcodes.F_SAME1, 0, null, 1, new Object[] {THROWABLE});
-        super.visitInsn(Opcodes.POP);
+        dropCaught(failed);
 
         super.visitLabel(done);
         super.visitFrame(Opcodes.F_SAME, 0, null, 0, null);
         // The initialiser's own code may start with a frame of its own: never two frames at one offset.
         super.visitInsn(Opcodes.NOP);
+    }
+
+    /** An exception handler that discards what it caught: the locals as on entry, the throwable on the stack. */
+    private void dropCaught(Label handler) {
+        super.visitLabel(handler);
+        super.visitFrame(Opcodes.F_SAME1, 0, null, 1, new Object[] {THROWABLE});
+        super.visitInsn(Opcodes.POP);
     }
 }
