@@ -216,7 +216,7 @@ public final class Agent {
                     // Not at once: on two cores the preparation slowed a hello world's own few milliseconds. A
                     // socket class loading before the delay is over calls for it at once.
                     hooks.awaitPreparationWanted(PREPARE_DELAY_MILLIS);
-                    testDelay("ka.agent.test.prepareDelayMillis");
+                    delayForTests("ka.agent.test.prepareDelayMillis");
                     // Through a hooked class when it can, which puts the bridge in without java.base opened: the
                     // opening (the JDK's first lambdas, ~8 ms here) then waits until the handlers are in, and an
                     // application that connects at once does not wait for it.
@@ -318,14 +318,19 @@ public final class Agent {
         }
     }
 
-    /** -Dka.agent.test.*DelayMillis: tests make a step of the agent slow, to see what waits for it. */
-    private static void testDelay(String property) throws InterruptedException {
+    /**
+     * -Dka.agent.test.*DelayMillis: tests make a step of the agent slow, to see what waits for it (agent-tests
+     * EnforceTest: the policy read, the preparation of the JVM).
+     */
+    static void delayForTests(String property) {
         String millis = System.getProperty(property);
         if (millis != null) {
             try {
                 Thread.sleep(Long.parseLong(millis.trim()));
             } catch (NumberFormatException notAsked) {
                 // not a test run that asked for it properly: no delay
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
     }

@@ -51,7 +51,7 @@ final class LaunchPolicyRead implements Runnable {
         try {
             // Stamped before it is read: an edit made while the agent starts is then a change the watcher sees.
             stamp = PolicyWatcher.Stamp.of(file);
-            delayForTests();
+            Agent.delayForTests("ka.agent.test.policyDelayMillis");
             policy = PolicySources.load(file, env, PolicyCache.forUser(), new Runnable() {
                 @Override
                 public void run() {
@@ -77,23 +77,6 @@ final class LaunchPolicyRead implements Runnable {
     /** The file's stamp from right before it was read; valid once {@link #await} returned. */
     PolicyWatcher.Stamp stamp() {
         return stamp;
-    }
-
-    /**
-     * -Dka.agent.test.policyDelayMillis: tests make the read slow, to connect sockets before the policy is known
-     * (agent-tests EnforceTest).
-     */
-    private static void delayForTests() {
-        String millis = System.getProperty("ka.agent.test.policyDelayMillis");
-        if (millis != null) {
-            try {
-                Thread.sleep(Long.parseLong(millis.trim()));
-            } catch (NumberFormatException ignored) {
-                // not a test run that asked for it properly: no delay
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
     }
 
     /** The policy was handed over to the runtime, or its errors were printed (or nobody will print them). */
