@@ -46,7 +46,7 @@ public final class BootstrapBridge {
      * @return whether the bridge is defined now; false: define it with {@link #define}
      */
     public static boolean defineThroughHookedClass() {
-        if (JavaRelease.current() < 9) {
+        if (!HookInstaller.hookedClassesCarryTheBridge()) {
             return false;
         }
         try {

@@ -5,13 +5,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Holds back the rewriting of hook targets until the JVM is prepared for the hooks' code: the bridge defined in the
- * bootstrap loader and its handlers in place. On JDK 9+ a target that loads carries the bridge itself
- * ({@link BridgeDefiner}) and only tells the gate it is {@link #want wanted}; the waiting is then the bridge's, at
- * the first hooked call, and the application's thread sets up its first sockets meanwhile. At launch that preparation runs on the agent's own thread, off the
- * application's way (~35 ms in a cold JVM); the transformer is registered before premain returns, so a socket class
- * the application loads meanwhile waits here, at its load, and its first hooked call finds everything in place.
- * A hello world never loads a socket class and never waits; the preparation itself waits a few milliseconds unless
- * a target class asks for it ({@link #awaitWanted}), so that a JVM this short never pays for it either.
+ * bootstrap loader and its handlers in place. At launch that preparation runs on the agent's own thread, off the
+ * application's way; the transformer is registered before premain returns. On JDK 9+ a target that loads meanwhile
+ * carries the bridge itself ({@link BridgeDefiner}) and only tells the gate it is {@link #want wanted}: the waiting
+ * is then the bridge's, at the first hooked call, and the application's thread sets up its first sockets meanwhile.
+ * A target that cannot carry it (no static initialiser, Java 8) waits here, at its load, so that its first hooked
+ * call finds everything in place. A hello world never loads a socket class and never waits; the preparation itself
+ * waits a few milliseconds unless a target class asks for it ({@link #awaitWanted}), so that a JVM this short never
+ * pays for it either.
  */
 final class HookGate {
     /** Longer than any preparation takes; past it the class loads without hooks (reported by the self-test). */

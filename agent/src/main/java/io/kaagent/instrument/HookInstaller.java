@@ -40,11 +40,20 @@ public final class HookInstaller {
      * ({@link HookGate}) until {@link #jvmPrepared} or {@link #jvmNotPrepared} says what becomes of it.
      */
     public static HookInstaller register(Instrumentation instrumentation) {
-        // At launch (JDK 9+) a target loading before the bridge is defined brings the bridge itself.
-        HookTransformer transformer = new HookTransformer(HookTarget.ALL, true, JavaRelease.current() >= 9,
+        // A target loading before the bridge is defined brings the bridge itself, where it can (BridgeDefiner).
+        HookTransformer transformer = new HookTransformer(HookTarget.ALL, true, hookedClassesCarryTheBridge(),
                 new HookGate());
         instrumentation.addTransformer(transformer, true);
         return new HookInstaller(instrumentation, transformer);
+    }
+
+    /**
+     * Whether a hooked JDK class, rewritten as it loads, defines the bridge itself ({@link BridgeDefiner}): JDK 9+,
+     * whose java.base has {@code jdk.internal.misc.Unsafe}. Here, loaded in premain anyway, rather than in
+     * BridgeDefiner, which is ASM's (the agent's nested libraries) and must not load there.
+     */
+    static boolean hookedClassesCarryTheBridge() {
+        return JavaRelease.current() >= 9;
     }
 
     /** The thread that prepares the JVM: what it loads meanwhile does not wait for itself. */
@@ -120,7 +129,7 @@ public final class HookInstaller {
 
     static boolean allTargetsCached() {
         HookClassCache cache = HookClassCache.forThisJvm();
-        if (cache != null && JavaRelease.current() >= 9) {
+        if (cache != null && hookedClassesCarryTheBridge()) {
             cache = cache.carryingTheBridge(); // what a launch's transformer looks up (see register)
         }
         if (cache == null) {
