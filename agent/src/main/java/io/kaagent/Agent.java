@@ -207,11 +207,10 @@ public final class Agent {
         installedHooks = hooks;
         final Thread policyErrorsBeforeExit = waitForPolicyAtExit(launchPolicy);
         Thread thread = newInitThread(new Runnable() {
-            private boolean javaBaseOpened;
-
             @Override
             public void run() {
                 KeepAliveRuntime runtime;
+                boolean javaBaseOpened;
                 try {
                     // Not at once: on two cores the preparation slowed a hello world's own few milliseconds. A
                     // socket class loading before the delay is over calls for it at once.
