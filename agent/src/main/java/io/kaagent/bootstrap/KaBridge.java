@@ -5,7 +5,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.BiPredicate;
-import java.util.function.Consumer;
 
 /**
  * The one class of the agent that the bootstrap loader sees: the code the agent inlines into JDK socket classes
@@ -22,7 +21,7 @@ public final class KaBridge {
     /** (socket or channel, remote SocketAddress or null): an outbound connection was established. */
     public static volatile BiConsumer<Object, Object> connectHandler;
     /** (socket or channel): an inbound connection was accepted. */
-    public static volatile Consumer<Object> acceptHandler;
+    public static volatile BiConsumer<Object, Object> acceptHandler;
     /** (socket or channel, option: a SocketOption or the name of a legacy option): true to neutralise the call. */
     public static volatile BiPredicate<Object, Object> optionHandler;
 
@@ -95,15 +94,18 @@ public final class KaBridge {
         }
     }
 
-    /** At the end of an accept; {@code accepted} may be null (non-blocking accept with nothing pending). */
-    public static void accepted(Object accepted) {
+    /**
+     * At the end of an accept; {@code accepted} may be null (non-blocking accept with nothing pending).
+     * {@code listener} is the server socket or channel it came from.
+     */
+    public static void accepted(Object accepted, Object listener) {
         if (!ready) {
             awaitAgent();
         }
-        Consumer<Object> handler = acceptHandler;
+        BiConsumer<Object, Object> handler = acceptHandler;
         if (handler != null && accepted != null) {
             try {
-                handler.accept(accepted);
+                handler.accept(accepted, listener);
             } catch (Throwable t) {
                 suppress(t);
             }

@@ -71,13 +71,15 @@ final class HookMethodVisitor extends MethodVisitor {
             case ACCEPTED_ARGUMENT:
                 if (opcode == Opcodes.RETURN) {
                     super.visitVarInsn(Opcodes.ALOAD, 1);
-                    callBridge("accepted", "(Ljava/lang/Object;)V");
+                    super.visitVarInsn(Opcodes.ALOAD, 0);
+                    callBridge("accepted", "(Ljava/lang/Object;Ljava/lang/Object;)V");
                 }
                 break;
             case ACCEPTED_RESULT:
                 if (opcode == Opcodes.ARETURN) {
                     super.visitInsn(Opcodes.DUP);
-                    callBridge("accepted", "(Ljava/lang/Object;)V");
+                    super.visitVarInsn(Opcodes.ALOAD, 0);
+                    callBridge("accepted", "(Ljava/lang/Object;Ljava/lang/Object;)V");
                 }
                 break;
             default:

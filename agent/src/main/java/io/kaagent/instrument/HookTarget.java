@@ -53,6 +53,10 @@ final class HookTarget {
                 HookKind.GUARD_SET_OPTION));
         all.add(new HookTarget("java/net/ServerSocket", "implAccept", "(Ljava/net/Socket;)V", null,
                 HookKind.ACCEPTED_ARGUMENT));
+        // A listener's keepalive options reach every socket it accepts: the agent must know when the application
+        // sets them there (InheritingListeners). The adaptor's setOption calls the channel's.
+        all.add(new HookTarget("java/net/ServerSocket", "setOption", SOCKET_OPTION_ARGS, "Ljava/net/ServerSocket;",
+                HookKind.GUARD_SET_OPTION));
         all.add(new HookTarget("sun/nio/ch/SocketChannelImpl", "connect", "(Ljava/net/SocketAddress;)Z", null,
                 HookKind.CONNECTED_IF_TRUE));
         all.add(new HookTarget("sun/nio/ch/SocketChannelImpl", "finishConnect", "()Z", null,
@@ -66,6 +70,8 @@ final class HookTarget {
         // accept() and blockingAccept() (the adaptor's path) both end in finishAccept; it may return null.
         all.add(new HookTarget("sun/nio/ch/ServerSocketChannelImpl", "finishAccept", "(", null,
                 HookKind.ACCEPTED_RESULT));
+        all.add(new HookTarget("sun/nio/ch/ServerSocketChannelImpl", "setOption", SOCKET_OPTION_ARGS,
+                "Ljava/nio/channels/ServerSocketChannel;", HookKind.GUARD_SET_OPTION));
         // Both the immediate and the deferred asynchronous connect end in setConnected().
         all.add(new HookTarget("sun/nio/ch/UnixAsynchronousSocketChannelImpl", "setConnected", "()V", null,
                 HookKind.CONNECTED));

@@ -20,6 +20,9 @@ public interface KeepAliveMXBean {
 
     long getSocketsApplied();
 
+    /** Of SocketsApplied, the accepted sockets that got the values from their listening socket (Linux copies them). */
+    long getSocketsInherited();
+
     long getNeutralised();
 
     /** Hook calls that failed inside the agent; the application's calls went on unharmed. */

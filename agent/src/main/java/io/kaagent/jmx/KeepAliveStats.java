@@ -62,6 +62,11 @@ public final class KeepAliveStats implements KeepAliveMXBean {
     }
 
     @Override
+    public long getSocketsInherited() {
+        return runtime.socketsInherited();
+    }
+
+    @Override
     public long getNeutralised() {
         return runtime.neutralised();
     }

@@ -17,7 +17,7 @@ import jnr.ffi.byref.IntByReference;
 public final class NativeSocketOptions {
     /** Distinct value sets {@link #prepare} keeps in native memory (a policy has a handful; reloads may add). */
     public static final int VALUE_SLOTS = 256;
-    private static final int VALUE_SLOT_BYTES = 20;
+    private static final int VALUE_SLOT_BYTES = 24;
 
     private final LibC libc;
     private final Runtime runtime;
@@ -83,6 +83,7 @@ public final class NativeSocketOptions {
         final Pointer count;
         final Pointer userTimeout;
         final Pointer on;
+        final Pointer off;
 
         private KeepAliveValues(Pointer block, int idleSeconds, int intervalSeconds, int count,
                 int userTimeoutMillis) {
@@ -91,11 +92,13 @@ public final class NativeSocketOptions {
             block.putInt(8, count);
             block.putInt(12, userTimeoutMillis);
             block.putInt(16, 1);
+            block.putInt(20, 0);
             this.idle = block.slice(0, 4);
             this.interval = block.slice(4, 4);
             this.count = block.slice(8, 4);
             this.userTimeout = block.slice(12, 4);
             this.on = block.slice(16, 4);
+            this.off = block.slice(20, 4);
         }
     }
 
@@ -139,6 +142,26 @@ public final class NativeSocketOptions {
             set(fd, constants.ipprotoTcp, constants.userTimeout, values.userTimeout, "TCP_USER_TIMEOUT");
         }
         set(fd, constants.solSocket, constants.soKeepAlive, values.on, "SO_KEEPALIVE");
+    }
+
+    /**
+     * Back to what a socket nobody set reports: SO_KEEPALIVE off first (no keepalive timer runs while the values
+     * change), the three timers to the network namespace's defaults (the kernel cannot be told "use the sysctl"
+     * again once a socket has its own value, so the sysctl's value is copied), TCP_USER_TIMEOUT 0.
+     */
+    public void reset(int fd, KernelKeepAliveDefaults defaults) throws NativeSocketException {
+        if (fd < 0) {
+            throw new NativeSocketException("setsockopt", 9, "socket has no file descriptor");
+        }
+        KeepAliveValues values = transientValues(defaults.idleSeconds(), defaults.intervalSeconds(),
+                defaults.count(), 0);
+        set(fd, constants.solSocket, constants.soKeepAlive, values.off, "SO_KEEPALIVE");
+        set(fd, constants.ipprotoTcp, constants.keepIdle, values.idle, "TCP_KEEPIDLE");
+        set(fd, constants.ipprotoTcp, constants.keepInterval, values.interval, "TCP_KEEPINTVL");
+        set(fd, constants.ipprotoTcp, constants.keepCount, values.count, "TCP_KEEPCNT");
+        if (constants.hasUserTimeout()) {
+            set(fd, constants.ipprotoTcp, constants.userTimeout, values.userTimeout, "TCP_USER_TIMEOUT");
+        }
     }
 
     public SocketConstants constants() {

@@ -45,6 +45,14 @@ public final class SocketConstants {
         return null;
     }
 
+    /**
+     * Whether an accepted socket starts with its listener's keepalive options: Linux creates it as a copy of the
+     * listening socket (sk_clone_lock), SO_KEEPALIVE, the three timers and TCP_USER_TIMEOUT included.
+     */
+    public boolean acceptedSocketsCopyTheListener() {
+        return this == LINUX;
+    }
+
     public boolean hasUserTimeout() {
         return userTimeout >= 0;
     }

@@ -6,8 +6,10 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketImpl;
+import java.nio.channels.ServerSocketChannel;
 
 /**
  * The raw file descriptor behind a JDK socket or channel. Needs java.net, java.io and sun.nio.ch opened to the agent
@@ -26,6 +28,7 @@ public final class SocketFds {
      */
     private static final class Handles {
         static final MethodHandle SOCKET_IMPL;      // Socket.getImpl()
+        static final MethodHandle SERVER_IMPL;      // ServerSocket.getImpl()
         static final MethodHandle IMPL_DESCRIPTOR;  // SocketImpl.getFileDescriptor()
         static final MethodHandle DESCRIPTOR_VALUE; // FileDescriptor.fd
         static final Class<?> SELECTABLE_CHANNEL;   // sun.nio.ch.SelChImpl
@@ -39,6 +42,9 @@ public final class SocketFds {
                 Method getImpl = Socket.class.getDeclaredMethod("getImpl");
                 getImpl.setAccessible(true);
                 SOCKET_IMPL = lookup.unreflect(getImpl);
+                Method getServerImpl = ServerSocket.class.getDeclaredMethod("getImpl");
+                getServerImpl.setAccessible(true);
+                SERVER_IMPL = lookup.unreflect(getServerImpl);
                 Method getFileDescriptor = SocketImpl.class.getDeclaredMethod("getFileDescriptor");
                 getFileDescriptor.setAccessible(true);
                 IMPL_DESCRIPTOR = lookup.unreflect(getFileDescriptor);
@@ -103,5 +109,22 @@ public final class SocketFds {
             return descriptor == null ? -1 : (int) Handles.DESCRIPTOR_VALUE.invokeExact(descriptor);
         }
         throw new IllegalArgumentException("not a socket: " + socketOrChannel.getClass().getName());
+    }
+
+    /**
+     * A listening socket's fd: a ServerSocket's (SSL and channel adaptors included) or a ServerSocketChannel's;
+     * -1 for any other listener (the asynchronous one) and when it has none.
+     */
+    public int listenerFdOf(Object listener) throws Throwable {
+        if (listener instanceof ServerSocket) {
+            SocketImpl impl = (SocketImpl) Handles.SERVER_IMPL.invokeExact((ServerSocket) listener);
+            FileDescriptor descriptor = impl == null ? null
+                    : (FileDescriptor) Handles.IMPL_DESCRIPTOR.invokeExact(impl);
+            return descriptor == null ? -1 : (int) Handles.DESCRIPTOR_VALUE.invokeExact(descriptor);
+        }
+        if (listener instanceof ServerSocketChannel && Handles.SELECTABLE_CHANNEL.isInstance(listener)) {
+            return (int) Handles.CHANNEL_FD.invokeExact(listener);
+        }
+        return -1;
     }
 }

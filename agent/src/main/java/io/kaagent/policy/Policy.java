@@ -111,6 +111,22 @@ public final class Policy {
         return direction == Direction.INBOUND ? inboundHostRules : outboundHostRules;
     }
 
+    /**
+     * The rule every client accepted on this local port falls under, when that does not depend on the client: the
+     * first inbound rule for the port names no host and no cidr. Null when it depends on the client (a rule with a
+     * host or cidr criterion comes first) and when no rule is for this port. Lets the accept hook put the rule's
+     * values on the listening socket once, for the kernel to copy to every socket accepted from it.
+     */
+    public Rule ruleForEveryClient(int localPort) {
+        for (Rule rule : rules) {
+            if (!rule.directions().contains(Direction.INBOUND) || !rule.portMatches(localPort)) {
+                continue;
+            }
+            return rule.hosts().isEmpty() && rule.cidrs().isEmpty() ? rule : null;
+        }
+        return null;
+    }
+
     public List<Rule> rules() {
         return rules;
     }

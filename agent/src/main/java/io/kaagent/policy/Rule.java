@@ -145,7 +145,7 @@ public final class Rule {
         return false;
     }
 
-    private boolean portMatches(int port) {
+    boolean portMatches(int port) {
         if (ports.isEmpty()) {
             return true;
         }

@@ -2,7 +2,6 @@ package io.kaagent.runtime;
 
 import java.util.function.BiConsumer;
 import java.util.function.BiPredicate;
-import java.util.function.Consumer;
 
 import io.kaagent.bootstrap.KaBridge;
 
@@ -21,10 +20,10 @@ public final class BridgeHandlers {
                 return runtime.onOption(socket, option);
             }
         };
-        KaBridge.acceptHandler = new Consumer<Object>() {
+        KaBridge.acceptHandler = new BiConsumer<Object, Object>() {
             @Override
-            public void accept(Object socket) {
-                runtime.onAccept(socket);
+            public void accept(Object socket, Object listener) {
+                runtime.onAccept(socket, listener);
             }
         };
         KaBridge.connectHandler = new BiConsumer<Object, Object>() {

@@ -1,8 +1,10 @@
 package io.kaagent.runtime;
 
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketOption;
 import java.nio.channels.Channel;
+import java.nio.channels.ServerSocketChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +43,8 @@ public final class KeepAliveRuntime {
     private volatile OptionApplier applier;
     /** The JDK's extended socket options, used until {@link #applier} is set; null where this JDK has none. */
     private volatile OptionApplier startupApplier;
+    /** Listeners that hand a rule's values to what they accept; null until the native layer is in, and off Linux. */
+    private volatile InheritingListeners listeners;
     private final CountDownLatch ready = new CountDownLatch(1);
     /** Counted down when something needs the native layer now; until then the init thread may wait (see Agent). */
     private final CountDownLatch nativeWanted = new CountDownLatch(1);
@@ -54,6 +58,7 @@ public final class KeepAliveRuntime {
     private final Map<String, RuleCounters> counters = new ConcurrentHashMap<String, RuleCounters>();
     private final AtomicLong hookFailures = new AtomicLong();
     private final AtomicLong socketsApplied = new AtomicLong();
+    private final AtomicLong socketsInherited = new AtomicLong();
     private final AtomicLong neutralised = new AtomicLong();
     private final AtomicLong reloads = new AtomicLong();
     private final boolean failOnPurpose;
@@ -126,21 +131,83 @@ public final class KeepAliveRuntime {
         }
     }
 
-    public void onAccept(Object socket) {
+    /** @param listener the server socket or channel it was accepted from; null when the hook cannot tell */
+    public void onAccept(Object socket, Object listener) {
         try {
             if (failOnPurpose) {
                 throw new IllegalStateException("hook failure requested by -Dka.agent.test.failHook=true");
             }
-            decide(socket, Endpoint.inbound(socket), true);
+            Endpoint endpoint = Endpoint.inbound(socket);
+            InheritingListeners.Listener from = endpoint == null ? null : listenerOf(listener);
+            if (from != null && inheritedFrom(from, socket, endpoint)) {
+                return;
+            }
+            decide(socket, endpoint, true, from != null && from.mayHandOnStaleValues());
         } catch (Throwable t) {
             hookFailed(t);
         }
+    }
+
+    /** Where listeners hand values on (see InheritingListeners): the record of this one, else null. */
+    private InheritingListeners.Listener listenerOf(Object listener) {
+        InheritingListeners inheriting = listeners;
+        if (inheriting == null || listener == null) {
+            return null;
+        }
+        try {
+            return inheriting.listener(listener);
+        } catch (Throwable t) {
+            listenerFailed(t);
+            return null;
+        }
+    }
+
+    /** True when the socket got its rule's values from its listener: recorded as set, with nothing to set. */
+    private boolean inheritedFrom(InheritingListeners.Listener from, Object socket, Endpoint endpoint) {
+        Policy inForce = policy;
+        if (inForce == null) {
+            return false; // decide() waits for it
+        }
+        int fd;
+        Rule rule;
+        try {
+            fd = listeners.fdOf(socket);
+            rule = fd < 0 ? null : listeners.inherited(from, inForce, endpoint.port, fd);
+        } catch (Throwable t) {
+            listenerFailed(t);
+            return false;
+        }
+        if (rule == null) {
+            return false;
+        }
+        RuleCounters ruleCounters = counters(rule);
+        ruleCounters.matched.incrementAndGet();
+        ruleCounters.applied.incrementAndGet();
+        socketsApplied.incrementAndGet();
+        socketsInherited.incrementAndGet();
+        TrackedSockets.Entry entry = new TrackedSockets.Entry(rule, endpoint);
+        entry.applied = true;
+        tracked.put(socket, fd, entry);
+        if (AgentLog.isDebug()) {
+            AgentLog.debug(endpoint + ": rule \"" + rule.name() + "\" applied " + rule.settings()
+                    + " (native, from the listening socket)");
+        }
+        return true;
+    }
+
+    private static void listenerFailed(Throwable t) {
+        AgentLog.warnOnce("listener:" + t.getClass().getName(), "could not use a listening socket's keepalive options ("
+                + t + "): its sockets are set one by one (further failures like this are not logged)");
     }
 
     /** @return true when the call must be skipped: the agent enforces this option on this socket. */
     public boolean onOption(Object socket, Object option) {
         try {
             if (!isKeepAliveOption(option)) {
+                return false;
+            }
+            if (socket instanceof ServerSocket || socket instanceof ServerSocketChannel) {
+                listenerOptionSet(socket); // never skipped: what a listener hands on is the application's to say
                 return false;
             }
             TrackedSockets.Entry entry = tracked.get(socket);
@@ -179,8 +246,40 @@ public final class KeepAliveRuntime {
         }
     }
 
-    /** @param mayWait false on the agent's own thread, which is the one the waits would wait for */
+    /** The application sets a keepalive option on a listening socket: the agent stops handing values on there. */
+    private void listenerOptionSet(Object listener) {
+        InheritingListeners.Listener on = listenerOf(listener);
+        if (on != null) {
+            try {
+                listeners.applicationSets(on);
+            } catch (Throwable t) {
+                listenerFailed(t);
+            }
+        }
+    }
+
+    /** A socket copied from a listener the agent took its values back from, and no rule for it: none of ours stays. */
+    private void putBackCopiedValues(Object socket) {
+        InheritingListeners inheriting = listeners;
+        if (inheriting != null) {
+            try {
+                inheriting.putBackIfCopied(inheriting.fdOf(socket));
+            } catch (Throwable t) {
+                listenerFailed(t);
+            }
+        }
+    }
+
     private void decide(Object socket, Endpoint endpoint, boolean mayWait) {
+        decide(socket, endpoint, mayWait, false);
+    }
+
+    /**
+     * @param mayWait false on the agent's own thread, which is the one the waits would wait for
+     * @param inFull  the socket may have copied values from its listener that no longer hold: set every option,
+     *                or put them back when no rule sets any
+     */
+    private void decide(Object socket, Endpoint endpoint, boolean mayWait, boolean inFull) {
         if (endpoint == null) {
             return;
         }
@@ -210,6 +309,9 @@ public final class KeepAliveRuntime {
             lastOutbound = last;
         }
         Rule rule = last.rule;
+        if (inFull && (rule == null || rule.keepaliveOff())) {
+            putBackCopiedValues(socket);
+        }
         if (rule == null) {
             if (AgentLog.isDebug()) {
                 AgentLog.debug(endpoint + ": no rule matched, left untouched");
@@ -230,7 +332,7 @@ public final class KeepAliveRuntime {
             current = whileStarting(rule.settings(), mayWait);
         }
         if (current != null) {
-            apply(current, socket, entry, ruleCounters);
+            apply(current, socket, entry, ruleCounters, inFull);
             return;
         }
         tracked.put(socket, -1, entry);
@@ -259,11 +361,12 @@ public final class KeepAliveRuntime {
 
     /** @return null when applied, else what went wrong (counted and logged once here) */
     private Throwable apply(OptionApplier current, Object socket, TrackedSockets.Entry entry) {
-        return apply(current, socket, entry, counters(entry.rule));
+        return apply(current, socket, entry, counters(entry.rule), false);
     }
 
+    /** @param inFull TCP_USER_TIMEOUT too when the rule has none (see {@link #decide}) */
     private Throwable apply(OptionApplier current, Object socket, TrackedSockets.Entry entry,
-            RuleCounters ruleCounters) {
+            RuleCounters ruleCounters, boolean inFull) {
         Rule rule = entry.rule;
         KeepAliveSettings settings = rule.settings();
         // Only the JDK's applier goes through setOption, whose hook must not take the agent's calls for the
@@ -273,7 +376,8 @@ public final class KeepAliveRuntime {
             applying.set(Boolean.TRUE);
         }
         try {
-            int fd = current.apply(socket, settings);
+            int fd = inFull && current instanceof NativeApplier
+                    ? ((NativeApplier) current).applyInFull(socket, settings) : current.apply(socket, settings);
             entry.applied = true;
             ruleCounters.applied.incrementAndGet();
             socketsApplied.incrementAndGet();
@@ -444,7 +548,11 @@ public final class KeepAliveRuntime {
     /** The native layer (or the fallback) is ready: sockets decided before now get their options. */
     public void applierReady(OptionApplier ready) {
         if (ready instanceof NativeApplier) {
-            tracked.useDescriptors(((NativeApplier) ready).fds());
+            NativeApplier nativeApplier = (NativeApplier) ready;
+            tracked.useDescriptors(nativeApplier.fds());
+            if (nativeApplier.options().constants().acceptedSocketsCopyTheListener()) {
+                listeners = new InheritingListeners(nativeApplier);
+            }
         }
         this.applier = ready;
         this.ready.countDown();
@@ -664,6 +772,11 @@ public final class KeepAliveRuntime {
 
     public long hookFailures() {
         return hookFailures.get() + io.kaagent.bootstrap.KaBridge.suppressedCount();
+    }
+
+    /** Of {@link #socketsApplied}, those that got the values from their listening socket (no call to set them). */
+    public long socketsInherited() {
+        return socketsInherited.get();
     }
 
     public long socketsApplied() {

@@ -2,13 +2,14 @@ package io.kaagent.runtime;
 
 import java.util.concurrent.ConcurrentHashMap;
 
+import io.kaagent.nativeio.KernelKeepAliveDefaults;
 import io.kaagent.nativeio.NativeSocketOptions;
 import io.kaagent.nativeio.NativeSocketOptions.KeepAliveValues;
 import io.kaagent.nativeio.SocketFds;
 import io.kaagent.policy.KeepAliveSettings;
 
 /** setsockopt on the socket's own file descriptor. */
-final class NativeApplier implements OptionApplier {
+final class NativeApplier implements OptionApplier, InheritingListeners.Kernel {
     private final NativeSocketOptions options;
     private final SocketFds fds;
     /** Keyed by value, so a reload that keeps a rule's values keeps its slot too. */
@@ -43,6 +44,39 @@ final class NativeApplier implements OptionApplier {
     /** A socket the sweep found open (attach, reload): user_timeout off resets a value an earlier policy set. */
     void applyToFd(int fd, KeepAliveSettings settings) throws Throwable {
         apply(fd, settings, true);
+    }
+
+    /** A socket that may have copied another rule's values from its listener: user_timeout off resets them too. */
+    int applyInFull(Object socket, KeepAliveSettings settings) throws Throwable {
+        int fd = fds.fdOf(socket);
+        apply(fd, settings, true);
+        return fd;
+    }
+
+    @Override
+    public int listenerFdOf(Object listener) throws Throwable {
+        return fds.listenerFdOf(listener);
+    }
+
+    @Override
+    public int fdOf(Object socket) throws Throwable {
+        return fds.fdOf(socket);
+    }
+
+    /** A listener nobody set before: user_timeout off leaves its TCP_USER_TIMEOUT as it is (0). */
+    @Override
+    public void carry(int listenerFd, KeepAliveSettings settings) throws Throwable {
+        apply(listenerFd, settings, settings.userTimeoutMillis() != 0);
+    }
+
+    @Override
+    public void reset(int fd) throws Throwable {
+        options.reset(fd, KernelKeepAliveDefaults.read());
+    }
+
+    @Override
+    public boolean keepAliveOn(int fd) throws Throwable {
+        return options.getKeepAlive(fd);
     }
 
     private void apply(int fd, KeepAliveSettings settings, boolean setUserTimeout) throws Throwable {

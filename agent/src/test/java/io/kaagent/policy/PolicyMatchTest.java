@@ -95,6 +95,32 @@ class PolicyMatchTest {
         assertEquals(expected, reference == null ? null : reference.name(), "Rule.matches agrees");
     }
 
+    /** Only a port whose first inbound rule names no client has one rule for every client; checked against match. */
+    @ParameterizedTest(name = "local port {0} -> {1}")
+    @CsvSource(nullValues = "-", value = {
+            "22, ssh",          // the outbound-only rule before it does not count
+            "8080, web",        // the catch-all after it is shadowed for this port
+            "5432, -",          // a cidr rule comes first: the rule depends on the client
+            "6379, -",          // a host rule comes first
+            "9000, catch-all",  // only the catch-all is for this port
+    })
+    void ruleForEveryClientOfAPort(int port, String expected) {
+        Policy policy = new Policy("t", null, null, PartialSettings.EMPTY, Arrays.asList(
+                Rule.builder("out-22").port(range(22, 22)).build(),
+                Rule.builder("ssh").port(range(22, 22)).directions(INBOUND).build(),
+                Rule.builder("web").port(range(8080, 8080)).directions(INBOUND).build(),
+                Rule.builder("pg-clients").cidr("10.0.0.0/8").port(range(5432, 5432)).directions(INBOUND).build(),
+                Rule.builder("redis-clients").host("app-*").port(range(6379, 6379)).directions(INBOUND).build(),
+                Rule.builder("catch-all").directions(INBOUND, OUTBOUND).build()));
+        Rule rule = policy.ruleForEveryClient(port);
+        assertEquals(expected, rule == null ? null : rule.name());
+        if (rule != null) {
+            for (String client : new String[] {"10.1.2.3", "192.0.2.7", "::1", "127.0.0.1"}) {
+                assertEquals(rule, policy.match(INBOUND, client, IpLiteral.toAddress(client), port), client);
+            }
+        }
+    }
+
     @Test
     void keepaliveOffMatchesAndCarriesNoSettings() {
         Rule rule = POLICY.match(OUTBOUND, null, IpLiteral.toAddress("127.0.0.1"), 5432);

@@ -1,0 +1,278 @@
+package io.kaagent.it;
+
+import static io.kaagent.it.support.KernelAssertions.assertOptions;
+import static io.kaagent.it.support.KernelSocketOptions.applied;
+import static io.kaagent.it.support.KernelSocketOptions.untouched;
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.kaagent.it.support.AgentJmx;
+import io.kaagent.it.support.ChildJvm;
+import io.kaagent.it.support.FreePorts;
+import io.kaagent.it.support.KernelSocketOptions;
+import io.kaagent.it.support.KernelSocketReader;
+import io.kaagent.it.support.Policies;
+import io.kaagent.it.support.SampleOutput;
+import io.kaagent.it.support.TestEnv;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Where every client of a port falls under one rule, the agent puts the rule's values on the listening socket and
+ * Linux copies them into each socket accepted from it (InheritingListeners). Whatever the agent believes, every
+ * accepted socket must report the rule's values to a reader outside the process: those that completed their
+ * handshake before the listener had the values (queued while the server was busy with the first) as much as the
+ * later ones, which cost no setsockopt at all.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ListenerInheritanceTest {
+    private static final int QUEUED = 3;
+    private static final int LATER = 3;
+    private static final String RULE = """
+            version: 1
+            rules:
+              - {name: in, port: %d, direction: inbound, idle: 37s, intvl: 6s, cnt: 4, user_timeout: auto}
+            """;
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"server-socket", "channel-blocking", "channel-selector", "channel-adaptor"})
+    void everyAcceptedSocketHasTheRuleWhetherCopiedOrSet(String path, @TempDir Path dir) throws Exception {
+        KernelSocketReader.assumeAvailable();
+        int port = FreePorts.allocate(1)[0];
+        Path policy = Policies.write(dir, RULE.formatted(port));
+        try (ChildJvm app = ChildJvm.builder().agent(policy).mainClass("PathsServer")
+                .args(path, port, QUEUED + LATER).start()) {
+            app.awaitStdout("LISTENING", TestEnv.START_TIMEOUT);
+            awaitNativeMode(app); // listeners hand values on from then on; before, sockets are set one by one
+            List<Socket> clients = new ArrayList<>();
+            try {
+                // All at once: the server accepts the first and then waits for its line, so the others complete
+                // their handshake into the listener's queue, at about the time the first accept sets the listener.
+                for (int i = 0; i < QUEUED; i++) {
+                    clients.add(connect(port));
+                }
+                for (Socket client : clients) {
+                    exchange(client);
+                }
+                for (int i = 0; i < LATER; i++) {
+                    Socket client = connect(port);
+                    clients.add(client);
+                    exchange(client);
+                }
+                app.awaitStdout("READY", TestEnv.STEP_TIMEOUT);
+                KernelSocketReader kernel = KernelSocketReader.of(app.pid());
+                assertAll(
+                        () -> assertEveryAcceptedSocketHasTheRule(kernel, port, clients, app),
+                        () -> assertOptions(applied(37, 6, 4, 61_000), kernel, kernel.listeningOn(port),
+                                "the listening socket carries the rule"));
+                try (AgentJmx jmx = AgentJmx.attach(app.pid())) {
+                    long inherited = jmx.longAttribute("SocketsInherited");
+                    assertAll(
+                            () -> assertEquals(QUEUED + LATER, jmx.longAttribute("SocketsApplied")),
+                            () -> assertTrue(inherited >= LATER && inherited < QUEUED + LATER,
+                                    "the later sockets copied the listener, the first was set: " + inherited));
+                }
+            } finally {
+                closeAll(clients);
+            }
+        }
+    }
+
+    /** A port whose rule depends on the client: the listener stays as it is, each socket is set on its own. */
+    @Test
+    void aRuleThatDependsOnTheClientLeavesTheListenerUntouched(@TempDir Path dir) throws Exception {
+        KernelSocketReader.assumeAvailable();
+        int port = FreePorts.allocate(1)[0];
+        Path policy = Policies.write(dir, """
+                version: 1
+                rules:
+                  - {name: loopback-clients, cidr: 127.0.0.0/8, port: %d, direction: inbound, idle: 41s, intvl: 5s, cnt: 3}
+                """.formatted(port));
+        try (ChildJvm app = ChildJvm.builder().agent(policy).mainClass("PathsServer").args("server-socket", port, 2).start()) {
+            app.awaitStdout("LISTENING", TestEnv.START_TIMEOUT);
+            try (Socket first = connect(port); Socket second = connect(port)) {
+                exchange(first);
+                exchange(second);
+                app.awaitStdout("READY", TestEnv.STEP_TIMEOUT);
+                KernelSocketReader kernel = KernelSocketReader.of(app.pid());
+                assertAll(
+                        () -> assertOptions(applied(41, 5, 3, 0), kernel, kernel.connection(port, first.getLocalPort()),
+                                "first"),
+                        () -> assertOptions(applied(41, 5, 3, 0), kernel,
+                                kernel.connection(port, second.getLocalPort()), "second"),
+                        () -> assertOptions(untouched(), kernel, kernel.listeningOn(port), "the listening socket"));
+                try (AgentJmx jmx = AgentJmx.attach(app.pid())) {
+                    assertEquals(0, jmx.longAttribute("SocketsInherited"));
+                }
+            }
+        }
+    }
+
+    /**
+     * The application sets TCP_KEEPIDLE on its listener after the agent put the rule there: the agent takes its values
+     * back first, the application's stays on the listener, and every socket accepted afterwards still gets the rule.
+     */
+    @Test
+    void theApplicationSettingItsListenerEndsTheHandingOn(@TempDir Path dir) throws Exception {
+        KernelSocketReader.assumeAvailable();
+        int port = FreePorts.allocate(1)[0];
+        Path policy = Policies.write(dir, RULE.formatted(port));
+        try (ChildJvm app = ChildJvm.builder().agent(policy).mainClass("ListenerOptionServer")
+                .args(port, 2, 100, 2).start()) {
+            app.awaitStdout("LISTENING", TestEnv.START_TIMEOUT);
+            awaitNativeMode(app);
+            List<Socket> clients = new ArrayList<>();
+            try {
+                for (int i = 0; i < 2; i++) {
+                    clients.add(exchanged(port));
+                }
+                app.awaitStdout("LISTENER SET", TestEnv.STEP_TIMEOUT);
+                for (int i = 0; i < 2; i++) {
+                    clients.add(exchanged(port));
+                }
+                app.awaitStdout("READY", TestEnv.STEP_TIMEOUT);
+                KernelSocketReader kernel = KernelSocketReader.of(app.pid());
+                KernelSocketOptions nobodys = untouched();
+                assertAll(
+                        () -> assertEveryAcceptedSocketHasTheRule(kernel, port, clients, app),
+                        () -> assertOptions(new KernelSocketOptions(false, 100, nobodys.intervalSeconds(),
+                                        nobodys.count(), 0), kernel, kernel.listeningOn(port),
+                                "the listening socket: the application's idle, nothing of the agent's"));
+                try (AgentJmx jmx = AgentJmx.attach(app.pid())) {
+                    assertEquals(1, jmx.longAttribute("SocketsInherited"),
+                            "the second socket copied the listener; none after the application set it");
+                }
+            } finally {
+                closeAll(clients);
+            }
+        }
+    }
+
+    /**
+     * A reload that gives the port other values, or none: the agent takes the old ones back from the listener, and the
+     * sockets accepted afterwards get exactly what the new policy says (nothing, for no rule).
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"other values", "no rule"})
+    void aReloadThatChangesThePortsRuleTakesItBackFromTheListener(String change, @TempDir Path dir)
+            throws Exception {
+        KernelSocketReader.assumeAvailable();
+        int port = FreePorts.allocate(1)[0];
+        Path policy = Policies.write(dir, RULE.formatted(port));
+        try (ChildJvm app = ChildJvm.builder().agent(policy).mainClass("PathsServer")
+                .args("server-socket", port, 4).start()) {
+            app.awaitStdout("LISTENING", TestEnv.START_TIMEOUT);
+            awaitNativeMode(app);
+            List<Socket> before = new ArrayList<>();
+            List<Socket> after = new ArrayList<>();
+            try (AgentJmx jmx = AgentJmx.attach(app.pid())) {
+                before.add(exchanged(port));
+                before.add(exchanged(port));
+                assertEquals(1, jmx.longAttribute("SocketsInherited"), "the second socket copied the listener");
+                String edited = change.equals("no rule")
+                        ? "version: 1\nrules: []\n"
+                        : RULE.formatted(port).replace("idle: 37s", "idle: 52s");
+                Files.writeString(policy, edited);
+                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                while (jmx.longAttribute("ReloadCount") < 1) {
+                    assertTrue(System.nanoTime() < deadline, "no reload\n" + app.describe());
+                    Thread.sleep(50);
+                }
+                after.add(exchanged(port));
+                after.add(exchanged(port));
+                app.awaitStdout("READY", TestEnv.STEP_TIMEOUT);
+                KernelSocketReader kernel = KernelSocketReader.of(app.pid());
+                KernelSocketOptions expected = change.equals("no rule") ? untouched() : applied(52, 6, 4, 76_000);
+                List<Executable> checks = new ArrayList<>();
+                for (Socket client : after) {
+                    checks.add(() -> assertOptions(expected, kernel, kernel.connection(port, client.getLocalPort()),
+                            "accepted after the reload\n" + app.describe()));
+                }
+                checks.add(() -> assertOptions(untouched(), kernel, kernel.listeningOn(port),
+                        "the listening socket, its values taken back"));
+                checks.add(() -> assertEquals(1, jmx.longAttribute("SocketsInherited"), "none copied since"));
+                assertAll(checks);
+            } finally {
+                closeAll(before);
+                closeAll(after);
+            }
+        }
+    }
+
+    private static void assertEveryAcceptedSocketHasTheRule(KernelSocketReader kernel, int port, List<Socket> clients,
+            ChildJvm app) {
+        List<Executable> checks = new ArrayList<>();
+        for (int i = 0; i < clients.size(); i++) {
+            int n = i + 1;
+            int clientPort = clients.get(i).getLocalPort();
+            // auto = idle + intvl * cnt = 37 + 6 * 4 = 61 s
+            checks.add(() -> assertOptions(applied(37, 6, 4, 61_000), kernel, kernel.connection(port, clientPort),
+                    "accepted socket " + n + "\n" + app.describe()));
+        }
+        assertAll(checks);
+    }
+
+    private static Socket exchanged(int port) throws IOException {
+        Socket socket = connect(port);
+        try {
+            exchange(socket);
+            return socket;
+        } catch (IOException e) {
+            socket.close();
+            throw e;
+        }
+    }
+
+    private static void closeAll(List<Socket> sockets) throws IOException {
+        for (Socket socket : sockets) {
+            socket.close();
+        }
+    }
+
+    private static void awaitNativeMode(ChildJvm app) throws Exception {
+        try (AgentJmx jmx = AgentJmx.attach(app.pid())) {
+            long deadline = System.nanoTime() + TestEnv.STEP_TIMEOUT.toNanos();
+            while (!"native".equals(jmx.stringAttribute("Mode"))) {
+                assertTrue(System.nanoTime() < deadline, "the agent's native layer never came up\n" + app.describe());
+                Thread.sleep(20);
+            }
+        }
+    }
+
+    private static Socket connect(int port) throws IOException {
+        Socket socket = new Socket();
+        socket.connect(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port), 5000);
+        socket.setSoTimeout(5000);
+        return socket;
+    }
+
+    /** One line out, its echo back. */
+    private static void exchange(Socket socket) throws IOException {
+        OutputStream out = socket.getOutputStream();
+        out.write("hello\n".getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        int b;
+        while ((b = socket.getInputStream().read()) != '\n') {
+            if (b < 0) {
+                throw new IOException("closed before the echo");
+            }
+        }
+    }
+}

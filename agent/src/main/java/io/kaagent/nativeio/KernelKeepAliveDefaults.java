@@ -1,0 +1,53 @@
+package io.kaagent.nativeio;
+
+import java.io.BufferedReader;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The keepalive timers a socket nobody set reports: the net.ipv4.tcp_keepalive_* sysctls of this network namespace
+ * (7200 / 75 / 9 unless changed), read when asked; the kernel's own defaults where /proc cannot tell.
+ */
+public final class KernelKeepAliveDefaults {
+    private static final String SYSCTLS = "/proc/sys/net/ipv4/";
+
+    private final int idleSeconds;
+    private final int intervalSeconds;
+    private final int count;
+
+    KernelKeepAliveDefaults(int idleSeconds, int intervalSeconds, int count) {
+        this.idleSeconds = idleSeconds;
+        this.intervalSeconds = intervalSeconds;
+        this.count = count;
+    }
+
+    public static KernelKeepAliveDefaults read() {
+        return new KernelKeepAliveDefaults(sysctl("tcp_keepalive_time", 7200), sysctl("tcp_keepalive_intvl", 75),
+                sysctl("tcp_keepalive_probes", 9));
+    }
+
+    private static int sysctl(String name, int kernelDefault) {
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(
+                new FileInputStream(SYSCTLS + name), StandardCharsets.US_ASCII))) {
+            String line = reader.readLine();
+            int value = line == null ? 0 : Integer.parseInt(line.trim());
+            return value > 0 ? value : kernelDefault;
+        } catch (IOException | NumberFormatException e) {
+            return kernelDefault;
+        }
+    }
+
+    public int idleSeconds() {
+        return idleSeconds;
+    }
+
+    public int intervalSeconds() {
+        return intervalSeconds;
+    }
+
+    public int count() {
+        return count;
+    }
+}
