@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
 
@@ -49,6 +51,55 @@ class NativeSocketOptionsTest {
         NativeSocketException e = assertThrows(NativeSocketException.class,
                 () -> options.apply(-1, options.transientValues(30, 5, 3, 0), false));
         assertEquals(9, e.errno());
+    }
+
+    /** More threads than scratch slots, each reading its own socket's values over and over: none sees another's. */
+    @Test
+    void concurrentReadsNeverShareScratchSpace() throws Exception {
+        NativeSocketOptions options = NativeSocketOptions.load();
+        int threads = 100;
+        try (ServerSocket server = new ServerSocket(0, threads, InetAddress.getLoopbackAddress())) {
+            Socket[] sockets = new Socket[threads];
+            int[] fds = new int[threads];
+            try {
+                for (int i = 0; i < threads; i++) {
+                    sockets[i] = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
+                    fds[i] = fdOf(sockets[i]);
+                    options.apply(fds[i], options.transientValues(100 + i, 1, 1, 0), false);
+                }
+                AtomicReference<String> wrong = new AtomicReference<>();
+                CountDownLatch start = new CountDownLatch(1);
+                Thread[] readers = new Thread[threads];
+                for (int i = 0; i < threads; i++) {
+                    int n = i;
+                    readers[i] = new Thread(() -> {
+                        try {
+                            start.await();
+                            for (int k = 0; k < 2000; k++) {
+                                int idle = options.getTcpKeepIdle(fds[n]);
+                                if (idle != 100 + n) {
+                                    wrong.compareAndSet(null, "socket " + n + " read " + idle);
+                                }
+                            }
+                        } catch (Exception e) {
+                            wrong.compareAndSet(null, e.toString());
+                        }
+                    });
+                    readers[i].start();
+                }
+                start.countDown();
+                for (Thread reader : readers) {
+                    reader.join();
+                }
+                assertNull(wrong.get());
+            } finally {
+                for (Socket socket : sockets) {
+                    if (socket != null) {
+                        socket.close();
+                    }
+                }
+            }
+        }
     }
 
     private static void assertOptions(NativeSocketOptions options, int fd, int idle, int interval, int count,
