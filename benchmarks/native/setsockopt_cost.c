@@ -1,15 +1,19 @@
 /*
  * What the kernel's part of applying a keepalive rule costs on this machine, without Java: the four setsockopt calls
  * the agent makes per socket (SO_KEEPALIVE, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT), in a tight loop on one TCP
- * socket, and getpid as the floor of any system call. A floor, not the agent's cost: on a fresh connection the
- * socket's cache lines are cold. Prints a Markdown table (BENCHMARKS.md, "Per connection").
+ * socket, and getpid as the floor of any system call. Then the same calls where the agent makes them: on a fresh
+ * loopback connection, just connected or just accepted, whose cache lines are cold (timed around the calls alone,
+ * in a connect/accept/close loop); and getsockopt(SO_KEEPALIVE) on a fresh accepted socket, which is all an accepted
+ * socket costs the kernel when it copied the rule from its listener. Prints Markdown tables (BENCHMARKS.md).
  *
  *   cc -O2 -o setsockopt-cost setsockopt_cost.c && ./setsockopt-cost
  */
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,6 +37,71 @@ static void check(int rc, const char *what) {
         perror(what);
         exit(1);
     }
+}
+
+static const int ON = 1, IDLE = 30, INTVL = 5, CNT = 3;
+
+/** The agent's order: the timers first, SO_KEEPALIVE last. */
+static void set_four(int s) {
+    check(setsockopt(s, IPPROTO_TCP, TCP_KEEPIDLE, &IDLE, sizeof IDLE), "TCP_KEEPIDLE");
+    check(setsockopt(s, IPPROTO_TCP, TCP_KEEPINTVL, &INTVL, sizeof INTVL), "TCP_KEEPINTVL");
+    check(setsockopt(s, IPPROTO_TCP, TCP_KEEPCNT, &CNT, sizeof CNT), "TCP_KEEPCNT");
+    check(setsockopt(s, SOL_SOCKET, SO_KEEPALIVE, &ON, sizeof ON), "SO_KEEPALIVE");
+}
+
+#define FRESH 20000
+#define FRESH_ROUNDS 9
+enum { CLIENT_FOUR, SERVER_FOUR, SERVER_GET, FRESH_MODES };
+
+/** ns per socket of the calls of this mode alone, over FRESH loopback connections. */
+static double fresh(int mode) {
+    int listener = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in address;
+    memset(&address, 0, sizeof address);
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    check(bind(listener, (struct sockaddr *) &address, sizeof address), "bind");
+    check(listen(listener, 128), "listen");
+    check(getsockname(listener, (struct sockaddr *) &address, &length), "getsockname");
+    if (mode == SERVER_GET) {
+        set_four(listener); /* what the agent puts on a listener: accepted sockets copy it */
+    }
+    double spent = 0;
+    for (int i = 0; i < FRESH; i++) {
+        int client = socket(AF_INET, SOCK_STREAM, 0);
+        check(connect(client, (struct sockaddr *) &address, sizeof address), "connect");
+        double t0 = now_ns();
+        if (mode == CLIENT_FOUR) {
+            set_four(client);
+        }
+        double t1 = now_ns();
+        int accepted = accept(listener, NULL, NULL);
+        if (accepted < 0) {
+            perror("accept");
+            exit(1);
+        }
+        double t2 = now_ns();
+        if (mode == SERVER_FOUR) {
+            set_four(accepted);
+        } else if (mode == SERVER_GET) {
+            int on = 0;
+            socklen_t size = sizeof on;
+            check(getsockopt(accepted, SOL_SOCKET, SO_KEEPALIVE, &on, &size), "getsockopt");
+            if (!on) {
+                fprintf(stderr, "an accepted socket did not copy SO_KEEPALIVE from its listener\n");
+                exit(1);
+            }
+        }
+        double t3 = now_ns();
+        spent += (t1 - t0) + (t3 - t2);
+        struct linger abort_close = {1, 0}; /* no TIME_WAIT pile-up over the run */
+        check(setsockopt(client, SOL_SOCKET, SO_LINGER, &abort_close, sizeof abort_close), "SO_LINGER");
+        close(client);
+        close(accepted);
+    }
+    close(listener);
+    return spent / FRESH;
 }
 
 int main(void) {
@@ -75,5 +144,33 @@ int main(void) {
     printf("| setsockopt(SO_KEEPALIVE) | %.0f [%.0f..%.0f] |\n", one[ROUNDS / 2], one[0], one[ROUNDS - 1]);
     printf("| the four keepalive options | %.0f [%.0f..%.0f] |\n", four[ROUNDS / 2], four[0], four[ROUNDS - 1]);
     close(s);
+
+    /* An empty pair of clock reads, to subtract: what timing a call costs by itself. */
+    double clock_pairs[FRESH_ROUNDS], modes[FRESH_MODES][FRESH_ROUNDS];
+    for (int r = 0; r < FRESH_ROUNDS; r++) {
+        double t0 = now_ns();
+        for (int i = 0; i < CALLS; i++) {
+            now_ns();
+            now_ns();
+        }
+        clock_pairs[r] = (now_ns() - t0) / CALLS; /* two clock reads: what the two intervals of fresh() add */
+        for (int m = 0; m < FRESH_MODES; m++) {
+            modes[m][r] = fresh(m);
+        }
+    }
+    qsort(clock_pairs, FRESH_ROUNDS, sizeof clock_pairs[0], cmp);
+    const char *names[] = {"the four options, on a socket just connected",
+                           "the four options, on a socket just accepted",
+                           "getsockopt(SO_KEEPALIVE), on a socket just accepted from a listener that has the four"};
+    printf("\n## System calls on fresh loopback connections (ns per socket, C)\n");
+    printf("%d rounds x %d connections, each mode in turn; median [min..max], the clock reads (%.0f ns) subtracted\n",
+           FRESH_ROUNDS, FRESH, clock_pairs[FRESH_ROUNDS / 2]);
+    printf("| calls | ns per socket |\n| --- | --- |\n");
+    for (int m = 0; m < FRESH_MODES; m++) {
+        qsort(modes[m], FRESH_ROUNDS, sizeof modes[m][0], cmp);
+        double c = clock_pairs[FRESH_ROUNDS / 2];
+        printf("| %s | %.0f [%.0f..%.0f] |\n", names[m], modes[m][FRESH_ROUNDS / 2] - c, modes[m][0] - c,
+               modes[m][FRESH_ROUNDS - 1] - c);
+    }
     return 0;
 }

@@ -128,6 +128,11 @@ public final class ConnectLoop {
                 + socket.getOption(ExtendedSocketOptions.TCP_KEEPCOUNT);
     }
 
+    /** A listener's TCP_KEEPIDLE (the JDK has no SO_KEEPALIVE for a ServerSocket): 7200 unless someone set it. */
+    static String describe(ServerSocket listener) throws IOException {
+        return "idle " + listener.getOption(ExtendedSocketOptions.TCP_KEEPIDLE);
+    }
+
     static double median(double[] values) {
         double[] sorted = values.clone();
         Arrays.sort(sorted);

@@ -28,7 +28,11 @@ public final class InProcessConnectBench {
         int perBatch = BenchEnv.intProperty("bench.cycles", 2000);
         int blocks = 15;
         int warmup = 21_000;
-        Path policy = Policies.matching(env.work);
+        // The loopback rule by address (an accepted socket's rule depends on its client: each is set on its own) and
+        // by port (the same for every client: the agent puts it on the listener, accepted sockets copy it).
+        Map<String, Path> policies = new LinkedHashMap<>();
+        policies.put("rule by cidr", Policies.matching(env.work));
+        policies.put("rule by port", Policies.matchingByPort(env.work));
         Map<String, String> jars = new LinkedHashMap<>();
         jars.put("this jar", env.agentJar);
         String baseline = System.getProperty("bench.baseline");
@@ -40,7 +44,8 @@ public final class InProcessConnectBench {
         System.out.println(BenchEnv.machineLine() + "; " + rounds + " child JVMs per JDK and jar, each " + blocks
                 + " blocks x 3 batches x " + perBatch + " cycles after " + warmup + " warm-up cycles; 10-rule policy,"
                 + " last rule matches (idle " + Policies.IDLE + " s, intvl " + Policies.INTVL + " s, cnt "
-                + Policies.CNT + ")");
+                + Policies.CNT + "): by loopback cidr, or by port (then the accepted sockets copy it from the"
+                + " listener)");
         // key: JDK|jar -> [agent connect, agent accept, setOption connect, setOption accept, inert connect,
         //                  inert accept, ratio] x (wall, CPU)
         Map<String, Stats[]> stats = new LinkedHashMap<>();
@@ -48,31 +53,33 @@ public final class InProcessConnectBench {
         for (int round = 0; round < rounds; round++) {
             for (BenchEnv.Jdk jdk : env.jdks) {
                 for (Map.Entry<String, String> jar : jars.entrySet()) {
-                    ChildJvm.Result r = new ChildJvm(jdk.java)
-                            .args(List.of("-javaagent:" + jar.getValue() + "=" + policy))
-                            .args("-cp", env.classes, InProcessLoop.class.getName(), String.valueOf(warmup),
-                                    String.valueOf(blocks), String.valueOf(perBatch))
-                            .timeoutSeconds(600).run(env.work).requireSuccess(jdk.label + " " + jar.getKey());
-                    Stats[] s = stats.computeIfAbsent(jdk.label + "|" + jar.getKey(),
-                            k -> ConnectLoopBench.newStats(14));
-                    for (int side = 0; side < 2; side++) {
-                        String connect = SIDES[side * 2];
-                        String accept = SIDES[side * 2 + 1];
-                        int o = side * 7;
-                        double agentConnect = r.value("result", "agent_added_" + connect);
-                        double agentAccept = r.value("result", "agent_added_" + accept);
-                        double ownConnect = r.value("result", "setoption_added_" + connect);
-                        double ownAccept = r.value("result", "setoption_added_" + accept);
-                        s[o].add(agentConnect);
-                        s[o + 1].add(agentAccept);
-                        s[o + 2].add(ownConnect);
-                        s[o + 3].add(ownAccept);
-                        s[o + 4].add(r.value("result", "inert_" + connect));
-                        s[o + 5].add(r.value("result", "inert_" + accept));
-                        s[o + 6].add((agentConnect + agentAccept) / (ownConnect + ownAccept));
+                    for (Map.Entry<String, Path> policy : policies.entrySet()) {
+                        String key = jdk.label + "|" + jar.getKey() + "|" + policy.getKey();
+                        ChildJvm.Result r = new ChildJvm(jdk.java)
+                                .args(List.of("-javaagent:" + jar.getValue() + "=" + policy.getValue()))
+                                .args("-cp", env.classes, InProcessLoop.class.getName(), String.valueOf(warmup),
+                                        String.valueOf(blocks), String.valueOf(perBatch))
+                                .timeoutSeconds(600).run(env.work).requireSuccess(key);
+                        Stats[] s = stats.computeIfAbsent(key, k -> ConnectLoopBench.newStats(14));
+                        for (int side = 0; side < 2; side++) {
+                            String connect = SIDES[side * 2];
+                            String accept = SIDES[side * 2 + 1];
+                            int o = side * 7;
+                            double agentConnect = r.value("result", "agent_added_" + connect);
+                            double agentAccept = r.value("result", "agent_added_" + accept);
+                            double ownConnect = r.value("result", "setoption_added_" + connect);
+                            double ownAccept = r.value("result", "setoption_added_" + accept);
+                            s[o].add(agentConnect);
+                            s[o + 1].add(agentAccept);
+                            s[o + 2].add(ownConnect);
+                            s[o + 3].add(ownAccept);
+                            s[o + 4].add(r.value("result", "inert_" + connect));
+                            s[o + 5].add(r.value("result", "inert_" + accept));
+                            s[o + 6].add((agentConnect + agentAccept) / (ownConnect + ownAccept));
+                        }
+                        kernel.putIfAbsent(key, r.line("kernel")
+                                + (r.err.isBlank() ? "" : "; stderr: " + r.err.trim().replace('\n', ' ')));
                     }
-                    kernel.putIfAbsent(jdk.label + "|" + jar.getKey(), r.line("kernel")
-                            + (r.err.isBlank() ? "" : "; stderr: " + r.err.trim().replace('\n', ' ')));
                 }
             }
         }
@@ -80,13 +87,13 @@ public final class InProcessConnectBench {
             int o = side * 7;
             System.out.println();
             System.out.println(side == 0 ? "### Wall time (nanoTime)" : "### CPU time of the loop thread");
-            Table table = new Table("JDK", "jar", "connect, hooks inert", "accept, hooks inert",
+            Table table = new Table("JDK", "jar", "policy", "connect, hooks inert", "accept, hooks inert",
                     "agent adds: connect", "accept", "app's setOption x4 adds: connect", "accept",
                     "agent / setOption", "kernel after the loop");
             for (Map.Entry<String, Stats[]> e : stats.entrySet()) {
                 String[] key = e.getKey().split("\\|");
                 Stats[] s = e.getValue();
-                table.row(key[0], key[1], Stats.f2(s[o + 4].median()), Stats.f2(s[o + 5].median()),
+                table.row(key[0], key[1], key[2], Stats.f2(s[o + 4].median()), Stats.f2(s[o + 5].median()),
                         range(s[o]), range(s[o + 1]), range(s[o + 2]), range(s[o + 3]),
                         Stats.f2(s[o + 6].median()) + "x [" + Stats.f2(s[o + 6].min()) + ".."
                                 + Stats.f2(s[o + 6].max()) + "]",
@@ -99,7 +106,8 @@ public final class InProcessConnectBench {
         for (Map.Entry<String, Stats[]> e : stats.entrySet()) {
             Stats[] s = e.getValue();
             String[] key = e.getKey().split("\\|");
-            System.out.println(key[0] + ", " + key[1] + ", wall: agent adds " + Stats.f2(s[0].median()) + " / "
+            System.out.println(key[0] + ", " + key[1] + ", " + key[2] + ", wall: agent adds "
+                    + Stats.f2(s[0].median()) + " / "
                     + Stats.f2(s[1].median()) + " µs (connect / accept; goal <= 3 µs each: "
                     + (s[0].median() <= 3 && s[1].median() <= 3 ? "met" : "NOT met") + "), "
                     + Stats.f2(s[6].median()) + "x the application's own setOption x4 (goal <= 1.5x: "

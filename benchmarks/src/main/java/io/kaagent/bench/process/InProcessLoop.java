@@ -19,6 +19,10 @@ import java.util.Arrays;
  * <p>Unplugging reads and writes the bridge's public static fields, which the bootstrap loader shows every class:
  * a benchmark's trick, not something an application would do.
  *
+ * <p>The agent's batches accept on a listening socket of their own: where the policy gives every client of a port one
+ * rule, the agent puts it on the listener and the kernel copies it into each accepted socket (InheritingListeners),
+ * which an inert batch accepting from the same listener would get for free.
+ *
  * <p>Arguments: {@code warmupCycles blocks cyclesPerBatch}. Prints one {@code result} line: per mode the median over
  * blocks of the batch means, and per mode the median of the per-block differences to the inert batch.
  */
@@ -27,6 +31,8 @@ public final class InProcessLoop {
 
     private final Field[] handlerFields;
     private final Object[] handlers;
+    /** The inert and setoption batches' listener, and the agent batches'. */
+    private ServerSocket[] servers;
 
     private InProcessLoop() throws Exception {
         Class<?> bridge = Class.forName("io.kaagent.bootstrap.KaBridge", false, null);
@@ -54,12 +60,13 @@ public final class InProcessLoop {
         Thread.sleep(Long.getLong("bench.settleMillis", 2500)); // the agent's native layer is up by then
         InProcessLoop loop = new InProcessLoop();
         InetAddress loopback = InetAddress.getLoopbackAddress();
-        try (ServerSocket server = new ServerSocket()) {
+        try (ServerSocket server = new ServerSocket(); ServerSocket agentServer = new ServerSocket()) {
             server.bind(new InetSocketAddress(loopback, 0), 1024);
-            InetSocketAddress address = new InetSocketAddress(loopback, server.getLocalPort());
+            agentServer.bind(new InetSocketAddress(loopback, 0), 1024);
+            loop.servers = new ServerSocket[] {server, agentServer};
             long[] sums = new long[6];
             for (int i = 0; i < warmup; i += 1000) {
-                loop.batch(MODES[(i / 1000) % MODES.length], server, address, 1000, sums);
+                loop.batch(MODES[(i / 1000) % MODES.length], 1000, sums);
             }
             // [mode][connect, accept, connect cpu, accept cpu][block], from these entries of ConnectLoop's sums
             int[] sumIndex = {0, 1, 3, 4};
@@ -68,7 +75,7 @@ public final class InProcessLoop {
                 for (int k = 0; k < MODES.length; k++) {
                     int m = (k + b) % MODES.length; // rotate which mode goes first
                     Arrays.fill(sums, 0);
-                    loop.batch(MODES[m], server, address, perBatch, sums);
+                    loop.batch(MODES[m], perBatch, sums);
                     for (int q = 0; q < 4; q++) {
                         means[m][q][b] = sums[sumIndex[q]] / 1e3 / perBatch;
                     }
@@ -93,19 +100,21 @@ public final class InProcessLoop {
             System.out.println(result);
             loop.plug(true);
             try (Socket client = new Socket()) {
-                client.connect(address);
-                try (Socket accepted = server.accept()) {
+                client.connect(agentServer.getLocalSocketAddress());
+                try (Socket accepted = agentServer.accept()) {
                     System.out.println("kernel client=" + ConnectLoop.describe(client) + " server="
-                            + ConnectLoop.describe(accepted));
+                            + ConnectLoop.describe(accepted) + " listener=" + ConnectLoop.describe(agentServer));
                 }
             }
         }
     }
 
     /** One batch of ConnectLoop's cycles in this mode; sums as ConnectLoop.cycles adds them. */
-    private void batch(String mode, ServerSocket server, InetSocketAddress address, int n, long[] sums)
-            throws Exception {
-        plug(mode.equals("agent"));
-        ConnectLoop.cycles(server, address, mode.equals("setoption"), n, sums);
+    private void batch(String mode, int n, long[] sums) throws Exception {
+        boolean agent = mode.equals("agent");
+        plug(agent);
+        ServerSocket server = servers[agent ? 1 : 0];
+        ConnectLoop.cycles(server, (InetSocketAddress) server.getLocalSocketAddress(), mode.equals("setoption"), n,
+                sums);
     }
 }

@@ -8,8 +8,9 @@ import java.nio.file.Path;
 /**
  * The policy files of the benchmarks: ten rules of the kinds a real fleet writes (host globs, CIDRs, port lists and
  * ranges, an inbound rule, a keepalive: off rule). The last rule decides what happens to loopback: in
- * {@link #matching} it applies idle 30 s / intvl 5 s / cnt 3 in both directions (so every benchmark socket is
- * matched after the nine others were tried), in {@link #nonMatching} it names a range loopback is not in.
+ * {@link #matching} it applies idle 30 s / intvl 5 s / cnt 3 in both directions to loopback addresses (so every
+ * benchmark socket is matched after the nine others were tried), in {@link #matchingByPort} the same to ports
+ * 1024-65535, in {@link #nonMatching} it names a range loopback is not in.
  */
 final class Policies {
     static final int IDLE = 30;
@@ -67,6 +68,21 @@ final class Policies {
         return write(dir.resolve("policy-10-rules-match.yml"), NINE_RULES + String.join("\n",
                 "  - name: loopback",
                 "    cidr: [\"127.0.0.0/8\", \"::1/128\"]",
+                "    direction: both",
+                "    idle: " + IDLE + "s",
+                "    intvl: " + INTVL + "s",
+                "    cnt: " + CNT,
+                ""));
+    }
+
+    /**
+     * Ten rules; the tenth matches every loopback benchmark socket both ways by its (server's) port, not by address:
+     * the rule of an accepted socket then does not depend on the client, and the agent puts it on the listener.
+     */
+    static Path matchingByPort(Path dir) throws IOException {
+        return write(dir.resolve("policy-10-rules-match-port.yml"), NINE_RULES + String.join("\n",
+                "  - name: server-ports",
+                "    port: \"1024-65535\"",
                 "    direction: both",
                 "    idle: " + IDLE + "s",
                 "    intvl: " + INTVL + "s",
