@@ -41,7 +41,7 @@ public final class InProcessConnectBench {
         }
         System.out.println("## Per connection, in one process: the agent's handlers plugged in and out between batches"
                 + " (µs per connection)");
-        System.out.println(BenchEnv.machineLine() + "; " + rounds + " child JVMs per JDK and jar, each " + blocks
+        System.out.println(BenchEnv.machineLine() + "; " + rounds + " child JVMs per JDK, jar and policy, each " + blocks
                 + " blocks x 3 batches x " + perBatch + " cycles after " + warmup + " warm-up cycles; 10-rule policy,"
                 + " last rule matches (idle " + Policies.IDLE + " s, intvl " + Policies.INTVL + " s, cnt "
                 + Policies.CNT + "): by loopback cidr, or by port (then the accepted sockets copy it from the"
