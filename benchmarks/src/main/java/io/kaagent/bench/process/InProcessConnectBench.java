@@ -12,7 +12,7 @@ import java.util.Map;
  * of the two per-connection benchmarks on a noisy machine: {@link ConnectLoopBench} compares separate JVMs, whose
  * connect times differ by several µs between two runs of the same mode.
  *
- * <p>{@code -Dbench.rounds=N} child JVMs per JDK and jar (default 3), {@code -Dbench.cycles=N} cycles per batch
+ * <p>{@code -Dbench.rounds=N} child JVMs per JDK, jar and policy (default 3), {@code -Dbench.cycles=N} cycles per batch
  * (default 2000; 15 blocks of three batches after 21,000 warm-up cycles). {@code -Dbench.baseline=JAR} runs that
  * jar's children too, interleaved.
  */
@@ -41,9 +41,9 @@ public final class InProcessConnectBench {
         }
         System.out.println("## Per connection, in one process: the agent's handlers plugged in and out between batches"
                 + " (µs per connection)");
-        System.out.println(BenchEnv.machineLine() + "; " + rounds + " child JVMs per JDK, jar and policy, each " + blocks
-                + " blocks x 3 batches x " + perBatch + " cycles after " + warmup + " warm-up cycles; 10-rule policy,"
-                + " last rule matches (idle " + Policies.IDLE + " s, intvl " + Policies.INTVL + " s, cnt "
+        System.out.println(BenchEnv.machineLine() + "; " + rounds + " child JVMs per JDK, jar and policy, each "
+                + blocks + " blocks x 3 batches x " + perBatch + " cycles after " + warmup + " warm-up cycles;"
+                + " 10-rule policy, last rule matches (idle " + Policies.IDLE + " s, intvl " + Policies.INTVL + " s, cnt "
                 + Policies.CNT + "): by loopback cidr, or by port (then the accepted sockets copy it from the"
                 + " listener)");
         // key: JDK|jar -> [agent connect, agent accept, setOption connect, setOption accept, inert connect,
