@@ -44,9 +44,9 @@ public final class InProcessConnectBench {
         System.out.println(BenchEnv.machineLine() + "; " + rounds + " child JVMs per JDK, jar and policy, each "
                 + blocks + " blocks x 3 batches x " + perBatch + " cycles after " + warmup + " warm-up cycles;"
                 + " 10-rule policy, last rule matches (idle " + Policies.IDLE + " s, intvl " + Policies.INTVL
-                + " s, cnt " + Policies.CNT + "): by loopback cidr, or by port (then the accepted sockets copy it from the"
-                + " listener)");
-        // key: JDK|jar -> [agent connect, agent accept, setOption connect, setOption accept, inert connect,
+                + " s, cnt " + Policies.CNT + "): by loopback cidr, or by port (then the accepted sockets copy it"
+                + " from the listener)");
+        // key: JDK|jar|policy -> [agent connect, agent accept, setOption connect, setOption accept, inert connect,
         //                  inert accept, ratio] x (wall, CPU)
         Map<String, Stats[]> stats = new LinkedHashMap<>();
         Map<String, String> kernel = new LinkedHashMap<>();
