@@ -17,7 +17,7 @@ import io.kaagent.policy.Rule;
  *
  * <p>A listener's state only moves forward. UNDECIDED, until its first accept under a policy: it then carries the
  * port's rule (CARRYING) or not (NOT_UNIFORM: the rule depends on the client, or there is none; looked at again
- * when the policy changes). CARRYING ends for good when a new policy gives the port other values, or when the
+ * when the policy changes; APPLICATION: it has keepalive options nobody told the agent of, so someone set them). CARRYING ends for good when a new policy gives the port other values, or when the
  * application sets a keepalive option on the listener itself: the listener is then put back as nobody had set it
  * (RESET), and as sockets copied before that may still wait in its queue, each socket it accepts afterwards is set
  * in full, or put back too when no rule is for it. A listener the application set before the agent carried anything
@@ -35,6 +35,9 @@ final class InheritingListeners {
 
         /** SO_KEEPALIVE off, the timers back to the sysctls, no user timeout. */
         void reset(int fd) throws Throwable;
+
+        /** Whether the socket reports what nobody set: keepalive off, the sysctls' timers, no user timeout. */
+        boolean untouched(int fd) throws Throwable;
 
         boolean keepAliveOn(int fd) throws Throwable;
     }
@@ -80,6 +83,16 @@ final class InheritingListeners {
         /** Sockets accepted from here may carry values the agent put on the listener earlier and took back. */
         boolean mayHandOnStaleValues() {
             return state.kind == RESET;
+        }
+
+        /**
+         * False when this listener hands nothing on under this policy, known without a system call: the accept
+         * hook then spares itself the accepted socket's descriptor.
+         */
+        boolean mayHandOn(Policy inForce) {
+            State current = state;
+            return current.kind == CARRYING || current.kind == UNDECIDED
+                    || (current.kind == NOT_UNIFORM && current.policy != inForce);
         }
     }
 
@@ -170,6 +183,11 @@ final class InheritingListeners {
             }
             if (!carriable) {
                 return publish(from, new State(NOT_UNIFORM, inForce, null));
+            }
+            if (!kernel.untouched(from.fd)) {
+                // Set before the agent saw it: by the application before the native layer was up, before an attach,
+                // or by native code. What it hands on is the application's.
+                return publish(from, APPLICATION_STATE);
             }
             try {
                 kernel.carry(from.fd, rule.settings());

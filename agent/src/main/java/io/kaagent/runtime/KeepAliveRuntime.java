@@ -168,6 +168,9 @@ public final class KeepAliveRuntime {
         if (inForce == null) {
             return false; // decide() waits for it
         }
+        if (!from.mayHandOn(inForce)) {
+            return false;
+        }
         int fd;
         Rule rule;
         try {

@@ -75,6 +75,14 @@ final class NativeApplier implements OptionApplier, InheritingListeners.Kernel {
     }
 
     @Override
+    public boolean untouched(int fd) throws Throwable {
+        KernelKeepAliveDefaults defaults = KernelKeepAliveDefaults.read();
+        return !options.getKeepAlive(fd) && options.getTcpKeepIdle(fd) == defaults.idleSeconds()
+                && options.getTcpKeepInterval(fd) == defaults.intervalSeconds()
+                && options.getTcpKeepCount(fd) == defaults.count() && options.getTcpUserTimeout(fd) <= 0;
+    }
+
+    @Override
     public boolean keepAliveOn(int fd) throws Throwable {
         return options.getKeepAlive(fd);
     }

@@ -114,6 +114,12 @@ class InheritingListenersTest {
         }
 
         @Override
+        public boolean untouched(int fd) {
+            calls.add("untouched? " + fd);
+            return options.get(fd).toString().equals(new Options().toString());
+        }
+
+        @Override
         public boolean keepAliveOn(int fd) {
             calls.add("get " + fd);
             return options.get(fd).keepAlive;
@@ -203,6 +209,8 @@ class InheritingListenersTest {
         assertEquals(InheritingListeners.NOT_UNIFORM, listeners.listener(serverSocket).state());
         assertEquals("off/7200/75/9/0", optionsOf(listenerFd).toString());
         assertEquals(Arrays.asList(), kernel.calls, "no system call at all");
+        assertFalse(listeners.listener(serverSocket).mayHandOn(policy), "nothing to look at for the next socket");
+        assertTrue(listeners.listener(serverSocket).mayHandOn(web(30)), "a new policy is looked at again");
     }
 
     @Test
@@ -284,6 +292,20 @@ class InheritingListenersTest {
         assertEquals(InheritingListeners.APPLICATION, listeners.listener(serverSocket).state());
         assertEquals("off/7200/75/9/0", optionsOf(listenerFd).toString());
         assertFalse(kernel.calls.contains("carry " + listenerFd));
+    }
+
+    /** Set before the agent saw it (before an attach, or before the native layer was up): never taken over. */
+    @Test
+    void aListenerSomeoneSetBeforeIsNeverCarried() throws Throwable {
+        int listenerFd = kernel.listen(serverSocket);
+        optionsOf(listenerFd).idle = 100;
+        int fd = kernel.handshake(serverSocket);
+        assertEquals("web", accept(fd, web(30)).name());
+        assertFalse(lastInherited);
+        assertEquals(InheritingListeners.APPLICATION, listeners.listener(serverSocket).state());
+        assertEquals("off/100/75/9/0", optionsOf(listenerFd).toString(), "left as the application set it");
+        assertEquals("on/30/5/3/0", optionsOf(fd).toString());
+        assertFalse(listeners.listener(serverSocket).mayHandOn(web(30)));
     }
 
     @Test
