@@ -103,9 +103,11 @@ class ListenerInheritanceTest {
         Path policy = Policies.write(dir, """
                 version: 1
                 rules:
-                  - {name: loopback-clients, cidr: 127.0.0.0/8, port: %d, direction: inbound, idle: 41s, intvl: 5s, cnt: 3}
+                  - {name: loopback-clients, cidr: 127.0.0.0/8, port: %d, direction: inbound,
+                     idle: 41s, intvl: 5s, cnt: 3}
                 """.formatted(port));
-        try (ChildJvm app = ChildJvm.builder().agent(policy).mainClass("PathsServer").args("server-socket", port, 2).start()) {
+        try (ChildJvm app = ChildJvm.builder().agent(policy).mainClass("PathsServer").args("server-socket", port, 2)
+                .start()) {
             app.awaitStdout("LISTENING", TestEnv.START_TIMEOUT);
             try (Socket first = connect(port); Socket second = connect(port)) {
                 exchange(first);

@@ -100,7 +100,8 @@ class SocketPathsTest {
 
     @ParameterizedTest(name = "inbound {0}")
     @MethodSource("serverPaths")
-    void acceptedConnectionGetsTheRuleAndTheOtherListenerStaysUntouched(String path, @TempDir Path dir) throws Exception {
+    void acceptedConnectionGetsTheRuleAndTheOtherListenerStaysUntouched(String path, @TempDir Path dir)
+            throws Exception {
         KernelSocketReader.assumeAvailable();
         if (path.startsWith("vt-")) {
             TestEnv.assumeVirtualThreads();

@@ -10,7 +10,10 @@ enum HookKind {
     CONNECTED_IF_TRUE,
     /** Before each return of {@code implAccept(Socket)}: {@code KaBridge.accepted(arg1, this)}. */
     ACCEPTED_ARGUMENT,
-    /** Before each return of an accept that returns the new channel (maybe null): {@code KaBridge.accepted(result, this)}. */
+    /**
+     * Before each return of an accept that returns the new channel (maybe null):
+     * {@code KaBridge.accepted(result, this)}.
+     */
     ACCEPTED_RESULT,
     /** At the start of {@code setKeepAlive(boolean)}: skip the call when {@code KaBridge.neutralise(this, "SO_KEEPALIVE")}. */
     GUARD_SET_KEEPALIVE,

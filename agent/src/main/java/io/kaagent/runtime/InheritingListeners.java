@@ -17,11 +17,12 @@ import io.kaagent.policy.Rule;
  *
  * <p>A listener's state only moves forward. UNDECIDED, until its first accept under a policy: it then carries the
  * port's rule (CARRYING) or not (NOT_UNIFORM: the rule depends on the client, or there is none; looked at again
- * when the policy changes; APPLICATION: it has keepalive options nobody told the agent of, so someone set them). CARRYING ends for good when a new policy gives the port other values, or when the
+ * when the policy changes). CARRYING ends for good when a new policy gives the port other values, or when the
  * application sets a keepalive option on the listener itself: the listener is then put back as nobody had set it
  * (RESET), and as sockets copied before that may still wait in its queue, each socket it accepts afterwards is set
  * in full, or put back too when no rule is for it. A listener the application set before the agent carried anything
- * is the application's (APPLICATION): its sockets are decided one by one, as with no listener at all.
+ * (through its setOption, or before the agent saw it: it then has keepalive options nobody told the agent of) is
+ * the application's (APPLICATION): its sockets are decided one by one, as with no listener at all.
  */
 final class InheritingListeners {
     /** The system calls, behind an interface so that the states are tested without sockets. */
