@@ -52,9 +52,13 @@ class ListenerInheritanceTest {
             """;
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"server-socket", "channel-blocking", "channel-selector", "channel-adaptor"})
+    @ValueSource(strings = {"server-socket", "channel-blocking", "channel-selector", "channel-adaptor",
+            "vt-server-socket", "vt-channel-blocking"})
     void everyAcceptedSocketHasTheRuleWhetherCopiedOrSet(String path, @TempDir Path dir) throws Exception {
         KernelSocketReader.assumeAvailable();
+        if (path.startsWith("vt-")) {
+            TestEnv.assumeVirtualThreads();
+        }
         int port = FreePorts.allocate(1)[0];
         Path policy = Policies.write(dir, RULE.formatted(port));
         try (ChildJvm app = ChildJvm.builder().agent(policy).mainClass("PathsServer")
