@@ -96,17 +96,13 @@ public final class SocketFds {
     public int fdOf(Object socketOrChannel) throws Throwable {
         // invokeExact on handles typed at load time: a plain invoke adapts the type on every call (asType).
         if (socketOrChannel instanceof Socket) {
-            SocketImpl impl = (SocketImpl) Handles.SOCKET_IMPL.invokeExact((Socket) socketOrChannel);
-            FileDescriptor descriptor = impl == null ? null
-                    : (FileDescriptor) Handles.IMPL_DESCRIPTOR.invokeExact(impl);
-            return descriptor == null ? -1 : (int) Handles.DESCRIPTOR_VALUE.invokeExact(descriptor);
+            return fdOfImpl((SocketImpl) Handles.SOCKET_IMPL.invokeExact((Socket) socketOrChannel));
         }
         if (Handles.SELECTABLE_CHANNEL.isInstance(socketOrChannel)) {
             return (int) Handles.CHANNEL_FD.invokeExact(socketOrChannel);
         }
         if (Handles.ASYNC_CHANNEL != null && Handles.ASYNC_CHANNEL.isInstance(socketOrChannel)) {
-            FileDescriptor descriptor = (FileDescriptor) Handles.ASYNC_DESCRIPTOR.invokeExact(socketOrChannel);
-            return descriptor == null ? -1 : (int) Handles.DESCRIPTOR_VALUE.invokeExact(descriptor);
+            return numberOf((FileDescriptor) Handles.ASYNC_DESCRIPTOR.invokeExact(socketOrChannel));
         }
         throw new IllegalArgumentException("not a socket: " + socketOrChannel.getClass().getName());
     }
@@ -117,14 +113,20 @@ public final class SocketFds {
      */
     public int listenerFdOf(Object listener) throws Throwable {
         if (listener instanceof ServerSocket) {
-            SocketImpl impl = (SocketImpl) Handles.SERVER_IMPL.invokeExact((ServerSocket) listener);
-            FileDescriptor descriptor = impl == null ? null
-                    : (FileDescriptor) Handles.IMPL_DESCRIPTOR.invokeExact(impl);
-            return descriptor == null ? -1 : (int) Handles.DESCRIPTOR_VALUE.invokeExact(descriptor);
+            return fdOfImpl((SocketImpl) Handles.SERVER_IMPL.invokeExact((ServerSocket) listener));
         }
         if (listener instanceof ServerSocketChannel && Handles.SELECTABLE_CHANNEL.isInstance(listener)) {
             return (int) Handles.CHANNEL_FD.invokeExact(listener);
         }
         return -1;
+    }
+
+    /** A Socket's or ServerSocket's impl: its descriptor's number, -1 when it has none. */
+    private static int fdOfImpl(SocketImpl impl) throws Throwable {
+        return impl == null ? -1 : numberOf((FileDescriptor) Handles.IMPL_DESCRIPTOR.invokeExact(impl));
+    }
+
+    private static int numberOf(FileDescriptor descriptor) throws Throwable {
+        return descriptor == null ? -1 : (int) Handles.DESCRIPTOR_VALUE.invokeExact(descriptor);
     }
 }
