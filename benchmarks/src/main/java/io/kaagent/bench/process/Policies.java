@@ -65,14 +65,8 @@ final class Policies {
 
     /** Ten rules; the tenth matches loopback both ways. */
     static Path matching(Path dir) throws IOException {
-        return write(dir.resolve("policy-10-rules-match.yml"), NINE_RULES + String.join("\n",
-                "  - name: loopback",
-                "    cidr: [\"127.0.0.0/8\", \"::1/128\"]",
-                "    direction: both",
-                "    idle: " + IDLE + "s",
-                "    intvl: " + INTVL + "s",
-                "    cnt: " + CNT,
-                ""));
+        return withTenthRule(dir.resolve("policy-10-rules-match.yml"), "loopback",
+                "cidr: [\"127.0.0.0/8\", \"::1/128\"]");
     }
 
     /**
@@ -80,21 +74,19 @@ final class Policies {
      * the rule of an accepted socket then does not depend on the client, and the agent puts it on the listener.
      */
     static Path matchingByPort(Path dir) throws IOException {
-        return write(dir.resolve("policy-10-rules-match-port.yml"), NINE_RULES + String.join("\n",
-                "  - name: server-ports",
-                "    port: \"1024-65535\"",
-                "    direction: both",
-                "    idle: " + IDLE + "s",
-                "    intvl: " + INTVL + "s",
-                "    cnt: " + CNT,
-                ""));
+        return withTenthRule(dir.resolve("policy-10-rules-match-port.yml"), "server-ports", "port: \"1024-65535\"");
     }
 
     /** Ten rules; none matches a loopback socket, so the agent decides and leaves it untouched. */
     static Path nonMatching(Path dir) throws IOException {
-        return write(dir.resolve("policy-10-rules-nomatch.yml"), NINE_RULES + String.join("\n",
-                "  - name: private-172",
-                "    cidr: [\"172.16.0.0/12\"]",
+        return withTenthRule(dir.resolve("policy-10-rules-nomatch.yml"), "private-172", "cidr: [\"172.16.0.0/12\"]");
+    }
+
+    /** The nine rules, then one for both directions with this criterion and the benchmarks' values. */
+    private static Path withTenthRule(Path file, String name, String criterion) throws IOException {
+        return write(file, NINE_RULES + String.join("\n",
+                "  - name: " + name,
+                "    " + criterion,
                 "    direction: both",
                 "    idle: " + IDLE + "s",
                 "    intvl: " + INTVL + "s",
