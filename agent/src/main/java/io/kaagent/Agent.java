@@ -500,6 +500,7 @@ public final class Agent {
         private final Thread policyErrorsBeforeExit;
         /** Set when java.base is still to be opened to the agent, which the native layer needs (see below). */
         private final Instrumentation openJavaBase;
+        private boolean policyHandedOver;
 
         InitWork(KeepAliveRuntime runtime, LaunchPolicyRead launchPolicy, HookInstaller pendingHooks, File file,
                 PolicyWatcher.Stamp readStamp, Map<String, String> env, OptionApplier loadedJdkOptions,
@@ -516,27 +517,45 @@ public final class Agent {
             this.openJavaBase = openJavaBase;
         }
 
+        /** @return false when the policy is broken (reported): the agent steps aside */
+        private boolean handOverPolicyIfRead() {
+            return policyHandedOver || launchPolicy == null || !launchPolicy.isRead() || handOverPolicy();
+        }
+
+        /** Waits for the policy of the launch and hands it over; false when it is broken (reported). */
+        private boolean handOverPolicy() {
+            policyHandedOver = true;
+            boolean valid = readPolicyAtLaunch(runtime, launchPolicy, file);
+            removeShutdownHook(policyErrorsBeforeExit);
+            return valid;
+        }
+
         @Override
         public void run() {
             final boolean attached = pendingHooks == null;
             OptionApplier jdkOptions = loadedJdkOptions;
             if (loadJdkOptions) {
-                // Before the policy is handed over: a socket waiting for it then finds the JDK's options ready
-                // too, and returns from connect with its options set.
+                // The policy goes to the runtime as soon as it is read, before what follows here: a socket that
+                // waits for it then goes on at once, and loads the JDK's options itself if this thread has not
+                // yet (JDK 17+: safe on any thread). It still returns from connect with its options set.
+                runtime.jdkOptionsOnDemand();
+                if (!handOverPolicyIfRead()) {
+                    return;
+                }
+                delayForTests("ka.agent.test.jdkOptionsDelayMillis");
                 jdkOptions = ApplierLoader.jdkOptionsOrNull();
                 runtime.startupApplier(jdkOptions);
+                if (!handOverPolicyIfRead()) {
+                    return;
+                }
                 if (pendingHooks != null && pendingHooks.socketsWanted()) {
                     // The application is connecting now: its first connection finds these loaded. Not in a JVM
                     // that has not touched a socket class yet (a hello world still running).
                     runtime.warmHookPath();
                 }
             }
-            if (launchPolicy != null) {
-                boolean valid = readPolicyAtLaunch(runtime, launchPolicy, file);
-                removeShutdownHook(policyErrorsBeforeExit);
-                if (!valid) {
-                    return;
-                }
+            if (launchPolicy != null && !policyHandedOver && !handOverPolicy()) {
+                return;
             }
             if (jdkOptions != null) {
                 // Native init costs 110-225 ms of CPU (FACTS.md) and the JDK's options already serve new

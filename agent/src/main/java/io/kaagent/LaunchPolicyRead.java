@@ -89,6 +89,11 @@ final class LaunchPolicyRead implements Runnable {
         return verdict.await(millis, TimeUnit.MILLISECONDS);
     }
 
+    /** True once the policy is read (or failed to be): {@link #await} then returns at once. */
+    boolean isRead() {
+        return done.getCount() == 0;
+    }
+
     /** The policy, once read; the read's own exception when the file is broken (or the reader failed). */
     Policy await() throws PolicyException, InterruptedException {
         done.await();

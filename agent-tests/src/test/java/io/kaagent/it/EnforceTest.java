@@ -115,6 +115,34 @@ class EnforceTest {
                         + " s without waiting for the handlers, which came at " + handlersIn + " s"));
     }
 
+    /**
+     * At launch on JDK 17+ the init thread hands the policy over as soon as it is read, before it loads the JDK's
+     * socket options (jdk.net), which set options until the native layer is up; here that load is held back by 8 s
+     * (test-only delay; the agent's preparation by 1 s, so that the policy is read by then). The sockets connected
+     * meanwhile load the JDK's options themselves: they neither wait for that thread nor go unset, and the driver's
+     * own calls after connect come after the agent's values, as always.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"enforce: true", "enforce: false"})
+    void socketsConnectedBeforeTheJdkOptionsAreLoadedAreSetAtConnect(String variant, @TempDir Path dir)
+            throws Exception {
+        KernelSocketReader.assumeAvailable();
+        boolean enforce = variant.endsWith("true");
+        long start = System.nanoTime();
+        try (EchoServer peer = EchoServer.start();
+             ChildJvm app = builder(dir, peer, "", ", " + variant)
+                     .sysProp("ka.agent.test.prepareDelayMillis", "1000")
+                     .sysProp("ka.agent.test.jdkOptionsDelayMillis", "8000").start()) {
+            assertEachConnection(enforce ? POLICY : APPLICATION, app, peer);
+            double readySeconds = (System.nanoTime() - start) / 1e9;
+            assertTrue(readySeconds < 6, "READY " + readySeconds + " s after the start: the connections waited for the"
+                    + " init thread's delayed load of the JDK's options\n" + app.describe());
+            long fallback = app.stderrLines().stream().filter(line -> line.contains("\" applied ")
+                    && line.endsWith("(fallback)")).count();
+            assertEquals(3, fallback, "each socket set once, through the JDK's options\n" + app.describe());
+        }
+    }
+
     /** The JVM's uptime (seconds) when it loaded that class, from a -Xlog:class+load file with uptime decoration. */
     private static double uptimeOfLoad(Path classLog, String className) throws java.io.IOException {
         for (String line : java.nio.file.Files.readAllLines(classLog)) {

@@ -101,10 +101,11 @@ final class JdkFallbackApplier implements OptionApplier {
     }
 
     private void set(Object socket, SocketOption<Object> option, Object value) throws Throwable {
-        if (socket instanceof NetworkChannel) {
-            ((NetworkChannel) socket).setOption(option, value);
-        } else {
+        // Socket first: a JVM's first connection, applied here, then loads no channel interface for the test.
+        if (socket instanceof Socket) {
             socketSetOption().set((Socket) socket, option, value);
+        } else {
+            ((NetworkChannel) socket).setOption(option, value);
         }
     }
 

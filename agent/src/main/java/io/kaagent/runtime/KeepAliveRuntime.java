@@ -43,6 +43,8 @@ public final class KeepAliveRuntime {
     private volatile OptionApplier applier;
     /** The JDK's extended socket options, used until {@link #applier} is set; null where this JDK has none. */
     private volatile OptionApplier startupApplier;
+    /** At a launch on JDK 17+, until the init thread set the startup applier: a socket may load it (whileStarting). */
+    private volatile boolean jdkOptionsOnDemand;
     /** Listeners that hand a rule's values to what they accept; null until the native layer is in, and off Linux. */
     private volatile InheritingListeners listeners;
     private final CountDownLatch ready = new CountDownLatch(1);
@@ -209,6 +211,11 @@ public final class KeepAliveRuntime {
             if (!isKeepAliveOption(option)) {
                 return false;
             }
+            if (applying.get() != null) {
+                // The JDK applier's own call: first, so that a JVM's first connection, applied this way, loads
+                // none of the listener classes below (seven of java.nio's, ~0.5 ms of it).
+                return false;
+            }
             if (socket instanceof ServerSocket || socket instanceof ServerSocketChannel) {
                 listenerOptionSet(socket); // never skipped: what a listener hands on is the application's to say
                 return false;
@@ -217,12 +224,12 @@ public final class KeepAliveRuntime {
             if (entry == null && !sweptFds.isEmpty()) {
                 entry = adoptSwept(socket);
             }
-            if (entry == null && applying.get() == null && policyKnown.getCount() > 0 && isUndecided(socket)) {
+            if (entry == null && policyKnown.getCount() > 0 && isUndecided(socket)) {
                 // Connected before the policy was read: wait for its decision, then treat the call as usual.
                 awaitPolicy();
                 entry = tracked.get(socket);
             }
-            if (entry == null || applying.get() != null) {
+            if (entry == null) {
                 return false;
             }
             if (entry.rule.settings().enforce()) {
@@ -354,7 +361,19 @@ public final class KeepAliveRuntime {
      */
     private OptionApplier whileStarting(KeepAliveSettings settings, boolean mayWait) {
         if (settings.userTimeoutMillis() == 0) {
-            return startupApplier;
+            OptionApplier startup = startupApplier;
+            if (startup == null && mayWait && jdkOptionsOnDemand) {
+                // The init thread handed the policy over before it loaded these: the first socket loads them
+                // itself rather than wait for that thread, which shares two cores with the application. Loaded
+                // twice at worst (the init thread's own load races this one): the same options either way.
+                startup = ApplierLoader.jdkOptionsOrNull();
+                if (startup == null) {
+                    jdkOptionsOnDemand = false; // no jdk.net here: the init thread finds the same
+                } else if (startupApplier == null) {
+                    startupApplier = startup;
+                }
+            }
+            return startup;
         }
         if (mayWait) {
             awaitApplier();
@@ -499,12 +518,18 @@ public final class KeepAliveRuntime {
         }
     }
 
+    /** At a launch on JDK 17+: the policy is handed over before the JDK's options are loaded (see whileStarting). */
+    public void jdkOptionsOnDemand() {
+        jdkOptionsOnDemand = true;
+    }
+
     /**
      * What sets options until the native layer is ready (null: nothing; sockets wait for native). Set before the
      * hooks go in, or on JDK 17+ by the init thread just after: sockets decided before then get their options here.
      */
     public void startupApplier(OptionApplier jdkOptions) {
         this.startupApplier = jdkOptions;
+        jdkOptionsOnDemand = false;
         if (jdkOptions != null) {
             drainPendingWithStartupApplier();
         }
