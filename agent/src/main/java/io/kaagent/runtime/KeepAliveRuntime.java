@@ -373,7 +373,9 @@ public final class KeepAliveRuntime {
                     startupApplier = startup;
                 }
             }
-            return startup;
+            // The init thread sets the applier before it clears the flag: a socket that found neither has it here,
+            // and is not queued for that thread to set after connect returned.
+            return startup != null ? startup : startupApplier;
         }
         if (mayWait) {
             awaitApplier();
@@ -411,8 +413,13 @@ public final class KeepAliveRuntime {
             }
             return null;
         } catch (Throwable t) {
-            ruleCounters.failed.incrementAndGet();
             Throwable cause = t instanceof java.lang.reflect.InvocationTargetException ? t.getCause() : t;
+            if (!isOpen(socket)) {
+                // Closed meanwhile: the application was done with it (a socket queued at start and set on the
+                // agent's thread, after its connect returned). Nothing failed, and nothing is left to set.
+                return cause;
+            }
+            ruleCounters.failed.incrementAndGet();
             AgentLog.warnOnce("apply:" + cause.getClass().getName() + ":" + cause.getMessage(),
                     "could not set keepalive options (rule \"" + rule.name() + "\"): " + cause
                             + " (further failures like this are counted, not logged)");
