@@ -8,7 +8,7 @@
 # and runs them on JDK 17 (`java`) and Temurin 25. Every benchmark prints Markdown tables.
 #
 # Knobs (environment): BENCH_REBUILD=1 rebuilds the agent first; AGENT_JAR=/path/ka-agent.jar measures that jar
-# instead of agent/target/ka-agent.jar; BASELINE_JAR=/path/other.jar runs that jar too, interleaved, in startup and
+# instead of agent/target/ka-agent.jar; BASELINE_JAR=/path/other.jar runs that jar too, interleaved, in startup, first and
 # inprocess (a before/after comparison in one run); JDK25=/path/to/java; RUNS, ROUNDS, CYCLES change
 # the sample sizes (see each program's comment), CONNECTIONS the scale benchmark's count; LOOKUP_ARGS are passed to the JMH jar.
 set -euo pipefail

@@ -11,7 +11,9 @@ import java.util.Map;
  * init thread may still be preparing the JVM for its hooks), after 100 ms (as an application that loads a driver or a
  * framework first; the preparation done) and after 2.5 s (native ready, a second after start: the first connection
  * goes through the native apply path, with every class it needs loaded lazily).
- * Interleaved; "added" is the median of per-round paired differences. {@code -Dbench.runs=N} (default 15).
+ * Interleaved; "added" is the median of per-round paired differences. Each jar keeps its caches in a directory of
+ * its own, primed: the timed runs are a JVM's second start. {@code -Dbench.runs=N} (default 15);
+ * {@code -Dbench.baseline=JAR} runs that jar too, interleaved, and prints this jar against it.
  */
 public final class FirstConnectBench {
     private FirstConnectBench() {
@@ -23,11 +25,19 @@ public final class FirstConnectBench {
         Path policy = Policies.matching(env.work);
         Map<String, List<String>> modes = new LinkedHashMap<>();
         modes.put("no agent", List.of());
-        modes.put("agent, rule matches", List.of("-javaagent:" + env.agentJar + "=" + policy));
+        List<String> agent = List.of("-javaagent:" + env.agentJar + "=" + policy);
+        modes.put("agent, rule matches", List.of(BenchCaches.primed(env, "agent", agent), agent.get(0)));
+        String baseline = System.getProperty("bench.baseline");
+        if (baseline != null && !baseline.isEmpty()) {
+            List<String> baselineAgent = List.of("-javaagent:" + baseline + "=" + policy);
+            modes.put("baseline jar, rule matches", List.of(BenchCaches.primed(env, "baseline", baselineAgent),
+                    baselineAgent.get(0)));
+        }
         String[] delays = {"0", "100", "2500"};
         String[] keys = {"bind_ms", "connect_ms", "accept_ms", "total_ms", "second_ms"};
         Map<String, Stats[]> stats = new LinkedHashMap<>();
         Map<String, Stats> initDone = new LinkedHashMap<>();
+        Map<String, Stats> againstBaseline = new LinkedHashMap<>();
         System.out.println("## First connection of a fresh JVM (ms)");
         System.out.println(BenchEnv.machineLine() + "; " + runs + " interleaved rounds");
         for (int round = -1; round < runs; round++) {
@@ -43,7 +53,7 @@ public final class FirstConnectBench {
                             values[i] = r.value("first", keys[i]);
                         }
                         thisRound.put(mode.getKey(), values);
-                        if (round >= 0 && r.value("init", "running") > 0) {
+                        if (round >= 0 && r.value("init", "running") > 0 && !mode.getKey().startsWith("baseline")) {
                             initDone.computeIfAbsent(jdk.label + "|" + delay, k -> new Stats())
                                     .add(r.value("init", "done_after_main_ms"));
                         }
@@ -59,6 +69,12 @@ public final class FirstConnectBench {
                             s[i].add(e.getValue()[i]);
                         }
                         s[keys.length].add(e.getValue()[3] - none[3]);
+                    }
+                    double[] before = thisRound.get("baseline jar, rule matches");
+                    if (before != null) {
+                        double[] now = thisRound.get("agent, rule matches");
+                        againstBaseline.computeIfAbsent(jdk.label + "|" + delay, k -> new Stats())
+                                .add(now[3] - before[3]);
                     }
                 }
             }
@@ -81,6 +97,13 @@ public final class FirstConnectBench {
             System.out.println(key[0] + ", first connect " + (key[1].equals("0") ? "at once" : "after " + key[1]
                     + " ms") + ": the agent's init thread was still running in " + e.getValue().count() + "/" + runs
                     + " runs and finished " + Stats.f1(e.getValue().median()) + " ms (median) after main started");
+        }
+        for (Map.Entry<String, Stats> e : againstBaseline.entrySet()) {
+            String[] key = e.getKey().split("\\|");
+            Stats s = e.getValue();
+            System.out.println(key[0] + ", first connect " + (key[1].equals("0") ? "at once" : "after " + key[1]
+                    + " ms") + ": this jar against the baseline jar " + Stats.signed2(s.median()) + " ms (paired) ["
+                    + Stats.signed1(s.percentile(10)) + ".." + Stats.signed1(s.percentile(90)) + "]");
         }
         System.out.println();
     }
