@@ -59,9 +59,8 @@ class EnforceTest {
     @Test
     void enforcedOnSocketsConnectedAfterTheNativeLayerIsUp(@TempDir Path dir) throws Exception {
         ChildJvm app = assertAllConnections(dir, "", "", POLICY, "2500");
-        long nativeLines = app.stderrLines().stream().filter(line -> line.contains("\" applied ")
-                && line.endsWith("(native)")).count();
-        assertEquals(3, nativeLines, "every connection set through the native layer\n" + app.describe());
+        assertEquals(3, appliedLines(app, "native"),
+                "every connection set through the native layer\n" + app.describe());
     }
 
     /**
@@ -80,8 +79,8 @@ class EnforceTest {
              ChildJvm app = builder(dir, peer, "", ", " + variant)
                      .sysProp("ka.agent.test.policyDelayMillis", "1500").start()) {
             assertEachConnection(expected, app, peer);
-            long decidedLate = app.stderrLines().stream().filter(line -> line.contains("\" applied ")).count();
-            assertEquals(3, decidedLate, "one decision per socket once the policy arrived\n" + app.describe());
+            assertEquals(3, appliedLines(app, null),
+                    "one decision per socket once the policy arrived\n" + app.describe());
         }
     }
 
@@ -102,8 +101,7 @@ class EnforceTest {
                      .sysProp("ka.agent.test.prepareDelayMillis", "1500")
                      .jvmArg("-Xlog:class+load=info:file=" + classLog + ":uptime").start()) {
             assertEachConnection(enforce ? POLICY : APPLICATION, app, peer);
-            long applied = app.stderrLines().stream().filter(line -> line.contains("\" applied ")).count();
-            assertEquals(3, applied, "one decision per socket\n" + app.describe());
+            assertEquals(3, appliedLines(app, null), "one decision per socket\n" + app.describe());
         }
         double socketLoaded = uptimeOfLoad(classLog, "java.net.Socket");
         double bridgeDefined = uptimeOfLoad(classLog, "io.kaagent.bootstrap.KaBridge");
@@ -137,10 +135,15 @@ class EnforceTest {
             double readySeconds = (System.nanoTime() - start) / 1e9;
             assertTrue(readySeconds < 6, "READY " + readySeconds + " s after the start: the connections waited for the"
                     + " init thread's delayed load of the JDK's options\n" + app.describe());
-            long fallback = app.stderrLines().stream().filter(line -> line.contains("\" applied ")
-                    && line.endsWith("(fallback)")).count();
-            assertEquals(3, fallback, "each socket set once, through the JDK's options\n" + app.describe());
+            assertEquals(3, appliedLines(app, "fallback"),
+                "each socket set once, through the JDK's options\n" + app.describe());
         }
+    }
+
+    /** The agent's DEBUG lines "rule ... applied ... (mode)": one per socket set; {@code mode} null for any. */
+    private static long appliedLines(ChildJvm app, String mode) {
+        return app.stderrLines().stream().filter(line -> line.contains("\" applied ")
+                && (mode == null || line.endsWith("(" + mode + ")"))).count();
     }
 
     /** The JVM's uptime (seconds) when it loaded that class, from a -Xlog:class+load file with uptime decoration. */
