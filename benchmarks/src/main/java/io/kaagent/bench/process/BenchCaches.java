@@ -13,6 +13,12 @@ final class BenchCaches {
     private BenchCaches() {
     }
 
+    /** The options of a run under that jar and policy, its caches primed in a directory of their own. */
+    static List<String> primedAgent(BenchEnv env, String name, String jar, Path policy) throws Exception {
+        List<String> agent = List.of("-javaagent:" + jar + "=" + policy);
+        return List.of(primed(env, name, agent), agent.get(0));
+    }
+
     /**
      * @param agentOptions the {@code -javaagent} option (and any other) of the timed runs
      * @return the option that points the agent at the primed directory

@@ -90,6 +90,12 @@ final class BenchEnv {
         return java;
     }
 
+    /** {@code -Dbench.baseline=JAR} (run.sh's BASELINE_JAR): the jar to run beside this one, or null. */
+    static String baselineJar() {
+        String jar = System.getProperty("bench.baseline");
+        return jar == null || jar.isEmpty() ? null : jar;
+    }
+
     static int intProperty(String name, int fallback) {
         String value = System.getProperty(name);
         return value == null || value.isEmpty() ? fallback : Integer.parseInt(value.trim());

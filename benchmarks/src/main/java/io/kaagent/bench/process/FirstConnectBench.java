@@ -25,13 +25,10 @@ public final class FirstConnectBench {
         Path policy = Policies.matching(env.work);
         Map<String, List<String>> modes = new LinkedHashMap<>();
         modes.put("no agent", List.of());
-        List<String> agent = List.of("-javaagent:" + env.agentJar + "=" + policy);
-        modes.put("agent, rule matches", List.of(BenchCaches.primed(env, "agent", agent), agent.get(0)));
-        String baseline = System.getProperty("bench.baseline");
-        if (baseline != null && !baseline.isEmpty()) {
-            List<String> baselineAgent = List.of("-javaagent:" + baseline + "=" + policy);
-            modes.put("baseline jar, rule matches", List.of(BenchCaches.primed(env, "baseline", baselineAgent),
-                    baselineAgent.get(0)));
+        modes.put("agent, rule matches", BenchCaches.primedAgent(env, "agent", env.agentJar, policy));
+        String baseline = BenchEnv.baselineJar();
+        if (baseline != null) {
+            modes.put("baseline jar, rule matches", BenchCaches.primedAgent(env, "baseline", baseline, policy));
         }
         String[] delays = {"0", "100", "2500"};
         String[] keys = {"bind_ms", "connect_ms", "accept_ms", "total_ms", "second_ms"};
@@ -85,7 +82,7 @@ public final class FirstConnectBench {
             String[] key = e.getKey().split("\\|");
             Stats[] s = e.getValue();
             boolean base = key[2].equals("no agent");
-            table.row(key[0], key[1].equals("0") ? "at once" : "after " + key[1] + " ms", key[2],
+            table.row(key[0], when(key[1]), key[2],
                     Stats.f2(s[0].median()), Stats.f2(s[1].median()), Stats.f2(s[2].median()),
                     Stats.f2(s[3].median()), base ? "" : Stats.signed2(s[5].median()) + " ["
                             + Stats.signed1(s[5].percentile(10)) + ".." + Stats.signed1(s[5].percentile(90)) + "]",
@@ -94,17 +91,22 @@ public final class FirstConnectBench {
         table.print();
         for (Map.Entry<String, Stats> e : initDone.entrySet()) {
             String[] key = e.getKey().split("\\|");
-            System.out.println(key[0] + ", first connect " + (key[1].equals("0") ? "at once" : "after " + key[1]
-                    + " ms") + ": the agent's init thread was still running in " + e.getValue().count() + "/" + runs
-                    + " runs and finished " + Stats.f1(e.getValue().median()) + " ms (median) after main started");
+            System.out.println(key[0] + ", first connect " + when(key[1]) + ": the agent's init thread was still"
+                    + " running in " + e.getValue().count() + "/" + runs + " runs and finished "
+                    + Stats.f1(e.getValue().median()) + " ms (median) after main started");
         }
         for (Map.Entry<String, Stats> e : againstBaseline.entrySet()) {
             String[] key = e.getKey().split("\\|");
             Stats s = e.getValue();
-            System.out.println(key[0] + ", first connect " + (key[1].equals("0") ? "at once" : "after " + key[1]
-                    + " ms") + ": this jar against the baseline jar " + Stats.signed2(s.median()) + " ms (paired) ["
-                    + Stats.signed1(s.percentile(10)) + ".." + Stats.signed1(s.percentile(90)) + "]");
+            System.out.println(key[0] + ", first connect " + when(key[1]) + ": this jar against the baseline jar "
+                    + Stats.signed2(s.median()) + " ms (paired) [" + Stats.signed1(s.percentile(10)) + ".."
+                    + Stats.signed1(s.percentile(90)) + "]");
         }
         System.out.println();
+    }
+
+    /** A delay in ms before the first connect, as the tables say it. */
+    private static String when(String delay) {
+        return delay.equals("0") ? "at once" : "after " + delay + " ms";
     }
 }

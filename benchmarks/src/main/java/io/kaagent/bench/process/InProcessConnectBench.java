@@ -35,8 +35,8 @@ public final class InProcessConnectBench {
         policies.put("rule by port", Policies.matchingByPort(env.work));
         Map<String, String> jars = new LinkedHashMap<>();
         jars.put("this jar", env.agentJar);
-        String baseline = System.getProperty("bench.baseline");
-        if (baseline != null && !baseline.isEmpty()) {
+        String baseline = BenchEnv.baselineJar();
+        if (baseline != null) {
             jars.put("baseline jar", baseline);
         }
         System.out.println("## Per connection, in one process: the agent's handlers plugged in and out between batches"

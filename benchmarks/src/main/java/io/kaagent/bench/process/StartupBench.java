@@ -39,11 +39,9 @@ public final class StartupBench {
         variants.put("agent, 10-rule file, no cache", List.of(agentCache, "-Dka.agent.cache=false",
                 "-Dka.agent.policy.cache=false", "-javaagent:" + env.agentJar + "=" + policy));
         variants.put("agent, embedded default", List.of(agentCache, "-javaagent:" + env.agentJar));
-        String baseline = System.getProperty("bench.baseline");
-        if (baseline != null && !baseline.isEmpty()) {
-            List<String> baselineAgent = List.of("-javaagent:" + baseline + "=" + policy);
-            variants.put("baseline jar, 10-rule file", List.of(BenchCaches.primed(env, "baseline", baselineAgent),
-                    baselineAgent.get(0)));
+        String baseline = BenchEnv.baselineJar();
+        if (baseline != null) {
+            variants.put("baseline jar, 10-rule file", BenchCaches.primedAgent(env, "baseline", baseline, policy));
         }
 
         System.out.println("## Start-up: hello world, wall time of the whole process (ms)");
