@@ -21,8 +21,8 @@ final class LaunchPolicyRead implements Runnable {
     private final CountDownLatch done = new CountDownLatch(1);
     /**
      * Counted down once nothing is left to say about this policy at the JVM's exit: it is known to be valid (a text
-     * compiled before: early, while the policy is still being built), or the agent has handed it over or printed
-     * what is wrong with it ({@link #verdictReported}).
+     * compiled before: early, while the policy is still being built; any other once it is built), or the agent has
+     * printed what is wrong with it ({@link #verdictReported}).
      */
     private final CountDownLatch verdict = new CountDownLatch(1);
     private final Runnable afterwards;
@@ -58,6 +58,10 @@ final class LaunchPolicyRead implements Runnable {
                     verdict.countDown();
                 }
             });
+            // Read and built, so valid: nothing is left to say about it at the JVM's exit. A short-lived JVM whose
+            // policy was not compiled before (a fresh container) then exits without waiting for the init thread's
+            // handover, which rewrites the socket classes there with ASM.
+            verdict.countDown();
         } catch (PolicyException e) {
             invalid = e;
         } catch (RuntimeException e) {
