@@ -282,8 +282,7 @@ public final class Agent {
             return false;
         }
         AgentLog.configure(policy.logLevel(), policy.logFile());
-        runtime.policyLoaded(policy);
-        read.verdictReported();
+        runtime.policyLoaded(policy); // its verdict is in already: the policy thread gave it once the policy built
         publish(policy, file);
         return true;
     }

@@ -83,7 +83,7 @@ final class LaunchPolicyRead implements Runnable {
         return stamp;
     }
 
-    /** The policy was handed over to the runtime, or its errors were printed (or nobody will print them). */
+    /** The policy's errors were printed (or nobody will print them). */
     void verdictReported() {
         verdict.countDown();
     }
