@@ -19,7 +19,8 @@ import org.snakeyaml.engine.v2.parser.ParserImpl;
 import org.snakeyaml.engine.v2.scanner.StreamReader;
 
 /**
- * Turns policy text into a node tree whose nodes carry their positions, refusing what could hurt the agent: text
+ * Turns policy text into a node tree whose nodes carry their positions: through {@link SimpleYamlComposer} when the
+ * text is written in the plain YAML policies use, through SnakeYAML otherwise, refusing what could hurt the agent: text
  * over 1 MiB, nesting deeper than a policy ever needs (the composer recurses and would overflow the stack), and
  * anchors and aliases (the "billion laughs" expansion; a policy has {@code defaults:} for sharing values).
  * These are checked on the parser's event stream as the composer takes each event, before a node is built from it.
@@ -39,6 +40,12 @@ final class YamlDocument {
                     + MAX_CHARACTERS);
             return null;
         }
+        Node simple = SimpleYamlComposer.compose(text, problems.file());
+        return simple != null ? simple : composeWithSnakeYaml(text, problems);
+    }
+
+    /** The root node as SnakeYAML composes it, or null after recording why there is none. */
+    static Node composeWithSnakeYaml(String text, ProblemList problems) {
         LoadSettings settings = PolicyLoadSettings.of(problems.file(), MAX_CHARACTERS, 1, false);
         try {
             Parser checked = new CheckedParser(new ParserImpl(settings, new StreamReader(settings, text)));

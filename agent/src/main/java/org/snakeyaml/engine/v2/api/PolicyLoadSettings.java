@@ -64,10 +64,20 @@ public final class PolicyLoadSettings {
     static final class NullOrString implements ScalarResolver {
         @Override
         public Tag resolve(String value, Boolean implicit) {
-            if (implicit && (value.isEmpty() || value.equals("null"))) {
-                return Tag.NULL;
-            }
-            return Tag.STR;
+            return scalarTag(value, implicit);
         }
+    }
+
+    /**
+     * The tag the policy's composer gives a scalar: {@link NullOrString}'s answer, shared with the agent's own reader
+     * of simple policy text (io.kaagent.config.SimpleYamlComposer).
+     *
+     * @param plain whether the scalar is written without quotes (SnakeYAML's "implicit" for a plain scalar)
+     */
+    public static Tag scalarTag(String value, boolean plain) {
+        if (plain && (value.isEmpty() || value.equals("null"))) {
+            return Tag.NULL;
+        }
+        return Tag.STR;
     }
 }
