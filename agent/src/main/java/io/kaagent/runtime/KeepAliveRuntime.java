@@ -584,7 +584,7 @@ public final class KeepAliveRuntime {
     public void applierReady(OptionApplier ready) {
         if (ready instanceof NativeApplier) {
             NativeApplier nativeApplier = (NativeApplier) ready;
-            tracked.useDescriptors(nativeApplier.fds());
+            tracked.useDescriptors(nativeApplier);
             if (nativeApplier.options().constants().acceptedSocketsCopyTheListener()) {
                 listeners = new InheritingListeners(nativeApplier);
             }

@@ -9,7 +9,7 @@ import io.kaagent.nativeio.SocketFds;
 import io.kaagent.policy.KeepAliveSettings;
 
 /** setsockopt on the socket's own file descriptor. */
-final class NativeApplier implements OptionApplier, InheritingListeners.Kernel {
+final class NativeApplier implements OptionApplier, InheritingListeners.Kernel, TrackedSockets.Descriptors {
     private final NativeSocketOptions options;
     private final SocketFds fds;
     /** Keyed by value, so a reload that keeps a rule's values keeps its slot too. */

@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
-import io.kaagent.nativeio.SocketFds;
 import io.kaagent.policy.Rule;
 
 /**
@@ -23,7 +22,8 @@ import io.kaagent.policy.Rule;
  * WeakHashMap did: there, closed sockets piled up until the garbage collector cleared them, and resizes, purges and
  * the cold cache lines of a fresh socket's identity hash took a sixth of the connect hook's time. Sockets set
  * before the native layer was ready (through the JDK's options, which do not tell the descriptor) go into a
- * WeakHashMap instead, as do descriptors above {@link #MAX_SLOT_FD}.
+ * WeakHashMap instead, as do descriptors above {@link #MAX_SLOT_FD}; they move to their slots when the native layer
+ * arrives, and once that map is empty again no put or lookup takes its lock.
  */
 final class TrackedSockets {
     static final class Entry {
@@ -36,6 +36,12 @@ final class TrackedSockets {
             this.rule = rule;
             this.endpoint = endpoint;
         }
+    }
+
+    /** A socket's descriptor: the native layer's, or a test's. */
+    interface Descriptors {
+        /** -1 when the socket has none (closed, or not yet created). */
+        int fdOf(Object socket) throws Throwable;
     }
 
     /** A socket, weakly, and its entry. */
@@ -60,7 +66,7 @@ final class TrackedSockets {
     private final AtomicReferenceArray<AtomicReferenceArray<Slot>> chunks =
             new AtomicReferenceArray<AtomicReferenceArray<Slot>>(CHUNKS);
     /** Finds a socket's slot; null until the native layer is ready (only then are descriptors known). */
-    private volatile SocketFds fds;
+    private volatile Descriptors fds;
 
     private final Map<Object, Entry> byIdentity = new WeakHashMap<Object, Entry>();
     /** Spares the lock on every lookup in the common case: nothing was ever tracked by identity. */
@@ -68,15 +74,91 @@ final class TrackedSockets {
     /** The identity map's size at which put next drops the entries of closed sockets (guarded by this). */
     private int scanAt = MIN_SCAN_SIZE;
 
-    /** From now on lookups find sockets by descriptor. */
-    void useDescriptors(SocketFds socketFds) {
-        this.fds = socketFds;
+    /** From now on lookups find sockets by descriptor; those tracked by identity until now move to their slots. */
+    void useDescriptors(Descriptors descriptors) {
+        this.fds = descriptors;
+        moveToSlots(descriptors);
+    }
+
+    /**
+     * The sockets set while the native layer was loading (1 s after start, by design) go to their descriptors'
+     * slots. A JVM whose pool connected in its first second would otherwise take the identity map's lock, and hash
+     * each fresh socket, on every later put for as long as those connections stay open.
+     */
+    private void moveToSlots(Descriptors descriptors) {
+        Object[] sockets;
+        synchronized (this) {
+            if (!byIdentityUsed) {
+                return;
+            }
+            sockets = byIdentity.keySet().toArray();
+        }
+        for (Object socket : sockets) {
+            int fd = socket == null ? -1 : descriptorOf(descriptors, socket);
+            if (fd < 0 || fd > MAX_SLOT_FD) {
+                continue; // closed meanwhile, or a descriptor past the slots: stays where it is
+            }
+            Entry entry;
+            synchronized (this) {
+                entry = byIdentity.get(socket);
+            }
+            if (entry != null && claimSlot(socket, fd, entry)) {
+                synchronized (this) {
+                    if (byIdentity.get(socket) == entry) {
+                        byIdentity.remove(socket);
+                    }
+                }
+            }
+        }
+        synchronized (this) {
+            noteIfIdentityMapEmpty();
+        }
+    }
+
+    /**
+     * Puts an entry found in the identity map into its socket's slot, unless the slot holds newer news: the socket
+     * itself (a hook put it there since, with the entry that counts) or another socket still open.
+     *
+     * @return whether the socket's slot now speaks for it
+     */
+    private boolean claimSlot(Object socket, int fd, Entry entry) {
+        AtomicReferenceArray<Slot> chunk = chunkOf(fd);
+        int index = fd & (CHUNK_SIZE - 1);
+        Slot previous = chunk.get(index);
+        Object holder = previous == null ? null : previous.get();
+        if (holder == socket) {
+            return true;
+        }
+        if (holder != null && KeepAliveRuntime.isOpen(holder)) {
+            return false;
+        }
+        Slot slot = new Slot(socket, entry);
+        if (!chunk.compareAndSet(index, previous, slot)) {
+            return false; // a hook put a socket there meanwhile: left as it is
+        }
+        if (!KeepAliveRuntime.isOpen(socket)) {
+            chunk.compareAndSet(index, slot, previous); // closed meanwhile: the number may be another's by now
+            return false;
+        }
+        return true;
+    }
+
+    /** Whether puts and lookups still take the identity map's lock. */
+    boolean identityMapInUse() {
+        return byIdentityUsed;
+    }
+
+    /** Called holding this: an empty identity map no longer costs puts and lookups its lock. */
+    private void noteIfIdentityMapEmpty() {
+        if (byIdentity.isEmpty()) {
+            byIdentityUsed = false; // a later putByIdentity sets it again, under the same lock
+        }
     }
 
     Entry get(Object socket) {
-        SocketFds socketFds = fds;
-        if (socketFds != null) {
-            Slot slot = slotAt(descriptorOf(socketFds, socket));
+        Descriptors descriptors = fds;
+        if (descriptors != null) {
+            Slot slot = slotAt(descriptorOf(descriptors, socket));
             if (slot != null && slot.get() == socket) {
                 return slot.entry;
             }
@@ -103,6 +185,7 @@ final class TrackedSockets {
             if (byIdentityUsed) {
                 synchronized (this) {
                     byIdentity.remove(socket); // tracked by identity while the native layer was loading
+                    noteIfIdentityMapEmpty();
                 }
             }
             return;
@@ -111,9 +194,9 @@ final class TrackedSockets {
     }
 
     void remove(Object socket) {
-        SocketFds socketFds = fds;
-        if (socketFds != null) {
-            int fd = descriptorOf(socketFds, socket);
+        Descriptors descriptors = fds;
+        if (descriptors != null) {
+            int fd = descriptorOf(descriptors, socket);
             Slot slot = slotAt(fd);
             if (slot != null && slot.get() == socket) {
                 chunks.get(fd >>> CHUNK_BITS).compareAndSet(fd & (CHUNK_SIZE - 1), slot, null);
@@ -122,6 +205,7 @@ final class TrackedSockets {
         if (byIdentityUsed) {
             synchronized (this) {
                 byIdentity.remove(socket);
+                noteIfIdentityMapEmpty();
             }
         }
     }
@@ -138,7 +222,7 @@ final class TrackedSockets {
             }
         }
         synchronized (this) {
-            byIdentity.size(); // a WeakHashMap purges collected keys whenever it is used
+            noteIfIdentityMapEmpty(); // isEmpty purges collected keys first, as a WeakHashMap does on every use
         }
     }
 
@@ -188,9 +272,9 @@ final class TrackedSockets {
     }
 
     /** -1 for a socket closed meanwhile, or one whose descriptor cannot be read (a SocketChannel's adaptor). */
-    private static int descriptorOf(SocketFds socketFds, Object socket) {
+    private static int descriptorOf(Descriptors descriptors, Object socket) {
         try {
-            return socketFds.fdOf(socket);
+            return descriptors.fdOf(socket);
         } catch (Throwable t) {
             return -1;
         }
@@ -234,6 +318,7 @@ final class TrackedSockets {
                     }
                 }
                 scanAt = Math.max(MIN_SCAN_SIZE, 2 * byIdentity.size());
+                noteIfIdentityMapEmpty();
             }
         }
     }
