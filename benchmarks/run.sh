@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmarks of BENCHMARKS.md; none of them is part of the test run.
 #
-#   bash benchmarks/run.sh [startup|profile|connect|inprocess|first|memory|scale|jar|lookup|syscalls|all]   (default: all)
+#   bash benchmarks/run.sh [startup|profile|connect|inprocess|first|memory|scale|jar|lookup|tracking|syscalls|all]   (default: all)
 #
 # Builds what is missing (the agent jar, the JMH jar of the bench profile), compiles the process benchmarks
 # (benchmarks/src/main/java/io/kaagent/bench/process, plain Java) with javac into benchmarks/target/process-classes,
@@ -10,14 +10,15 @@
 # Knobs (environment): BENCH_REBUILD=1 rebuilds the agent first; AGENT_JAR=/path/ka-agent.jar measures that jar
 # instead of agent/target/ka-agent.jar; BASELINE_JAR=/path/other.jar runs that jar too, interleaved, in startup, first and
 # inprocess (a before/after comparison in one run); JDK25=/path/to/java; RUNS, ROUNDS, CYCLES change
-# the sample sizes (see each program's comment), CONNECTIONS the scale benchmark's count; LOOKUP_ARGS are passed to the JMH jar.
+# the sample sizes (see each program's comment), CONNECTIONS the scale benchmark's count; EARLY=N has inprocess open N
+# connections at each child's start and keep them (a pool); LOOKUP_ARGS are passed to the JMH jar (lookup, tracking).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 what="${1:-all}"
 case "$what" in
-  startup|profile|connect|inprocess|first|memory|scale|jar|lookup|syscalls|all) ;;
-  *) echo "usage: bash benchmarks/run.sh [startup|profile|connect|inprocess|first|memory|scale|jar|lookup|syscalls|all]" >&2; exit 2 ;;
+  startup|profile|connect|inprocess|first|memory|scale|jar|lookup|tracking|syscalls|all) ;;
+  *) echo "usage: bash benchmarks/run.sh [startup|profile|connect|inprocess|first|memory|scale|jar|lookup|tracking|syscalls|all]" >&2; exit 2 ;;
 esac
 
 TARGET=benchmarks/target
@@ -35,7 +36,7 @@ valid_agent_jar() {
 }
 
 needs_agent=1
-[ "$what" = lookup ] && needs_agent=0
+case "$what" in lookup|tracking) needs_agent=0 ;; esac
 if [ "$needs_agent" = 1 ]; then
   source_jar="${AGENT_JAR:-agent/target/ka-agent.jar}"
   if [ -z "${AGENT_JAR:-}" ] && { [ "${BENCH_REBUILD:-0}" = 1 ] || [ ! -f agent/target/ka-agent.jar ]; }; then
@@ -66,20 +67,21 @@ fi
 run() {
   java -Dbench.agent="$(pwd)/$SNAPSHOT" -Dbench.classes="$(pwd)/$CLASSES" -Dbench.probe="$(pwd)/$PROBE" \
        -Dbench.jdks="$JDKS" -Dbench.work="$WORK" \
-       ${BASELINE_JAR:+-Dbench.baseline=$BASELINE_JAR} ${RUNS:+-Dbench.runs=$RUNS} ${ROUNDS:+-Dbench.rounds=$ROUNDS} ${CYCLES:+-Dbench.cycles=$CYCLES} ${CONNECTIONS:+-Dbench.connections=$CONNECTIONS} \
+       ${BASELINE_JAR:+-Dbench.baseline=$BASELINE_JAR} ${RUNS:+-Dbench.runs=$RUNS} ${ROUNDS:+-Dbench.rounds=$ROUNDS} ${CYCLES:+-Dbench.cycles=$CYCLES} ${CONNECTIONS:+-Dbench.connections=$CONNECTIONS} ${EARLY:+-Dbench.early=$EARLY} \
        -cp "$CLASSES" "io.kaagent.bench.process.$1"
 }
 
-lookup() {
+# The JMH benchmarks whose names match $1 (PolicyLookupBenchmark, TrackedSocketsBenchmark).
+jmh() {
   if [ ! -f benchmarks/pom.xml ]; then
-    echo "lookup: benchmarks/pom.xml (the JMH PolicyLookupBenchmark) is not there yet; skipped" >&2
+    echo "$1: benchmarks/pom.xml (the JMH benchmarks) is not there yet; skipped" >&2
     return 0
   fi
   echo "building the JMH jar: mvn -B -q -ntp -Pbench package -DskipTests -pl benchmarks -am" >&2
   mvn -B -q -ntp -Pbench package -DskipTests -pl benchmarks -am
-  [ -f benchmarks/target/benchmarks.jar ] || { echo "lookup: no benchmarks/target/benchmarks.jar" >&2; return 1; }
+  [ -f benchmarks/target/benchmarks.jar ] || { echo "$1: no benchmarks/target/benchmarks.jar" >&2; return 1; }
   # shellcheck disable=SC2086
-  java -jar benchmarks/target/benchmarks.jar PolicyLookup ${LOOKUP_ARGS:--f 1 -wi 2 -i 3 -w 1 -r 1}
+  java -jar benchmarks/target/benchmarks.jar "$1" ${LOOKUP_ARGS:--f 1 -wi 2 -i 3 -w 1 -r 1}
 }
 
 # The kernel's share of applying a rule, in C: the floor under the per-connection goal.
@@ -101,7 +103,8 @@ case "$what" in
   memory)  run MemoryBench ;;
   scale)   run ScaleBench ;;
   jar)     run JarReport ;;
-  lookup)  lookup ;;
+  lookup)  jmh PolicyLookup ;;
+  tracking) jmh TrackedSockets ;;
   syscalls) syscalls ;;
   all)
     run JarReport
@@ -113,6 +116,7 @@ case "$what" in
     run MemoryBench
     run ScaleBench
     syscalls
-    lookup
+    jmh PolicyLookup
+    jmh TrackedSockets
     ;;
 esac

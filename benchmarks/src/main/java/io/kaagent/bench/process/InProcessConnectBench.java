@@ -14,7 +14,8 @@ import java.util.Map;
  *
  * <p>{@code -Dbench.rounds=N} child JVMs per JDK, jar and policy (default 3), {@code -Dbench.cycles=N} cycles per batch
  * (default 2000; 15 blocks of three batches after 21,000 warm-up cycles). {@code -Dbench.baseline=JAR} runs that
- * jar's children too, interleaved.
+ * jar's children too, interleaved. {@code -Dbench.early=N} (default 0) has each child open N connections at its start
+ * and keep them open, as a pool does: the agent sets those through the JDK's options while its native layer loads.
  */
 public final class InProcessConnectBench {
     private static final String[] SIDES = {"connect_us", "accept_us", "connect_cpu_us", "accept_cpu_us"};
@@ -28,6 +29,7 @@ public final class InProcessConnectBench {
         int perBatch = BenchEnv.intProperty("bench.cycles", 2000);
         int blocks = 15;
         int warmup = 21_000;
+        int early = BenchEnv.intProperty("bench.early", 0);
         // The loopback rule by address (an accepted socket's rule depends on its client: each is set on its own) and
         // by port (the same for every client: the agent puts it on the listener, accepted sockets copy it).
         Map<String, Path> policies = new LinkedHashMap<>();
@@ -45,7 +47,8 @@ public final class InProcessConnectBench {
                 + blocks + " blocks x 3 batches x " + perBatch + " cycles after " + warmup + " warm-up cycles;"
                 + " 10-rule policy, last rule matches (idle " + Policies.IDLE + " s, intvl " + Policies.INTVL
                 + " s, cnt " + Policies.CNT + "): by loopback cidr, or by port (then the accepted sockets copy it"
-                + " from the listener)");
+                + " from the listener)" + (early == 0 ? "" : "; " + early + " connections opened at each child's start"
+                        + " and kept open (a pool, set through the JDK's options while the native layer loads)"));
         // key: JDK|jar|policy -> [agent connect, agent accept, setOption connect, setOption accept, inert connect,
         //                  inert accept, ratio] x (wall, CPU)
         Map<String, Stats[]> stats = new LinkedHashMap<>();
@@ -56,7 +59,8 @@ public final class InProcessConnectBench {
                     for (Map.Entry<String, Path> policy : policies.entrySet()) {
                         String key = jdk.label + "|" + jar.getKey() + "|" + policy.getKey();
                         ChildJvm.Result r = new ChildJvm(jdk.java)
-                                .args(List.of("-javaagent:" + jar.getValue() + "=" + policy.getValue()))
+                                .args(List.of("-javaagent:" + jar.getValue() + "=" + policy.getValue(),
+                                        "-Dbench.early=" + early))
                                 .args("-cp", env.classes, InProcessLoop.class.getName(), String.valueOf(warmup),
                                         String.valueOf(blocks), String.valueOf(perBatch))
                                 .timeoutSeconds(600).run(env.work).requireSuccess(key);

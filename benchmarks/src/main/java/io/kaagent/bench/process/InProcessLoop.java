@@ -1,11 +1,15 @@
 package io.kaagent.bench.process;
 
+import java.io.Closeable;
+import java.io.IOException;
 import java.lang.reflect.Field;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The child of {@link InProcessConnectBench}: the loop of {@link ConnectLoop}, in one JVM that runs under the agent,
@@ -22,6 +26,9 @@ import java.util.Arrays;
  * <p>The agent's batches accept on a listening socket of their own: where the policy gives every client of a port one
  * rule, the agent puts it on the listener and the kernel copies it into each accepted socket (InheritingListeners),
  * which an inert batch accepting from the same listener would get for free.
+ *
+ * <p>With {@code -Dbench.early=N}, N connections are made at once, before the settle, and kept open to the end: the
+ * sockets a pool opens at start, which the agent sets through the JDK's options while its native layer loads.
  *
  * <p>Arguments: {@code warmupCycles blocks cyclesPerBatch}. Prints one {@code result} line: per mode the median over
  * blocks of the batch means, and per mode the median of the per-block differences to the inert batch.
@@ -57,9 +64,10 @@ public final class InProcessLoop {
         int warmup = Integer.parseInt(args[0]);
         int blocks = Integer.parseInt(args[1]);
         int perBatch = Integer.parseInt(args[2]);
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        List<Closeable> pool = openEarly(Integer.getInteger("bench.early", 0), loopback);
         Thread.sleep(Long.getLong("bench.settleMillis", 2500)); // the agent's native layer is up by then
         InProcessLoop loop = new InProcessLoop();
-        InetAddress loopback = InetAddress.getLoopbackAddress();
         try (ServerSocket server = new ServerSocket(); ServerSocket agentServer = new ServerSocket()) {
             server.bind(new InetSocketAddress(loopback, 0), 1024);
             agentServer.bind(new InetSocketAddress(loopback, 0), 1024);
@@ -107,6 +115,26 @@ public final class InProcessLoop {
                 }
             }
         }
+        for (Closeable c : pool) {
+            c.close(); // open until here: the pool lives as long as the application
+        }
+    }
+
+    /** A pool's connections, both ends, and their listener. */
+    private static List<Closeable> openEarly(int n, InetAddress loopback) throws IOException {
+        List<Closeable> pool = new ArrayList<>();
+        if (n == 0) {
+            return pool;
+        }
+        ServerSocket listener = new ServerSocket(0, n, loopback);
+        pool.add(listener);
+        for (int i = 0; i < n; i++) {
+            Socket client = new Socket();
+            client.connect(listener.getLocalSocketAddress());
+            pool.add(client);
+            pool.add(listener.accept());
+        }
+        return pool;
     }
 
     /** One batch of ConnectLoop's cycles in this mode; sums as ConnectLoop.cycles adds them. */
