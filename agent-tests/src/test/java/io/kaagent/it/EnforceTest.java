@@ -64,6 +64,26 @@ class EnforceTest {
     }
 
     /**
+     * Connected in the JVM's first second, set through the JDK's options while the native layer loads, and set by
+     * the driver again once it is up, when the agent has moved them to their descriptors (TrackedSockets): enforce
+     * still knows them, and their kernel values stay the policy's.
+     */
+    @Test
+    void enforcedLaterOnSocketsSetBeforeTheNativeLayerWasUp(@TempDir Path dir) throws Exception {
+        KernelSocketReader.assumeAvailable();
+        try (EchoServer peer = EchoServer.start();
+             ChildJvm app = driver(dir, peer, "", "")) {
+            app.awaitStdout("READY", TestEnv.START_TIMEOUT);
+            app.awaitStderr(line -> line.contains(" native mode"), TestEnv.START_TIMEOUT); // the agent's start line
+            app.sendLine("again");
+            app.awaitStdout("AGAIN", TestEnv.START_TIMEOUT);
+            assertEachConnection(POLICY, app, peer);
+            assertEquals(3, appliedLines(app, "fallback"),
+                    "each socket set through the JDK's options, before the native layer was up\n" + app.describe());
+        }
+    }
+
+    /**
      * At launch the policy is read on a thread of its own while the application starts: here it takes 1.5 s
      * (test-only delay), so the three sockets connect before it is known. Their connect waits for it, and they end
      * up exactly as if it had been there from the start, the driver's own calls after connect included.

@@ -1,12 +1,15 @@
 package io.kaagent.samples;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketOption;
 import java.net.StandardSocketOptions;
 import java.nio.channels.NetworkChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import jdk.net.ExtendedSocketOptions;
@@ -21,6 +24,8 @@ import jdk.net.ExtendedSocketOptions;
  * TCP_KEEPINTERVAL 77, TCP_KEEPCOUNT 11. Prints what the JDK reports back ({@code APPVIEW ...}), then
  * {@code READY <socketLocalPort> <channelLocalPort> <adaptorLocalPort>}, and holds until stdin EOF or "quit".
  * {@code delayMillis}: waits that long before connecting (a driver that connects late, after a JVM warmed up).
+ * A line {@code again} on stdin sets the same four options again on each connection (a pool that re-configures its
+ * connections later), then prints {@code AGAIN}.
  */
 public final class DriverLikeClient {
     static final int IDLE = 999;
@@ -44,34 +49,33 @@ public final class DriverLikeClient {
             Socket socket = new Socket();
             open.add(socket);
             socket.connect(address, 10_000);
-            socket.setKeepAlive(false);
-            socket.setOption(ExtendedSocketOptions.TCP_KEEPIDLE, IDLE);
-            socket.setOption(ExtendedSocketOptions.TCP_KEEPINTERVAL, INTERVAL);
-            socket.setOption(ExtendedSocketOptions.TCP_KEEPCOUNT, COUNT);
+            setOwnOptions(socket);
             Samples.println("APPVIEW socket keepalive=" + socket.getKeepAlive()
                     + " idle=" + socket.getOption(ExtendedSocketOptions.TCP_KEEPIDLE));
 
             SocketChannel channel = SocketChannel.open(address);
             open.add(channel);
-            channel.setOption(StandardSocketOptions.SO_KEEPALIVE, false);
-            channel.setOption(ExtendedSocketOptions.TCP_KEEPIDLE, IDLE);
-            channel.setOption(ExtendedSocketOptions.TCP_KEEPINTERVAL, INTERVAL);
-            channel.setOption(ExtendedSocketOptions.TCP_KEEPCOUNT, COUNT);
+            setOwnOptions(channel);
             Samples.println("APPVIEW channel keepalive=" + get(channel, StandardSocketOptions.SO_KEEPALIVE)
                     + " idle=" + get(channel, ExtendedSocketOptions.TCP_KEEPIDLE));
 
             SocketChannel adapted = SocketChannel.open(address);
             open.add(adapted);
             Socket adaptor = adapted.socket();
-            adaptor.setKeepAlive(false);
-            adaptor.setOption(ExtendedSocketOptions.TCP_KEEPIDLE, IDLE);
-            adaptor.setOption(ExtendedSocketOptions.TCP_KEEPINTERVAL, INTERVAL);
-            adaptor.setOption(ExtendedSocketOptions.TCP_KEEPCOUNT, COUNT);
+            setOwnOptions(adaptor);
             Samples.println("APPVIEW adaptor keepalive=" + adaptor.getKeepAlive()
                     + " idle=" + adaptor.getOption(ExtendedSocketOptions.TCP_KEEPIDLE));
 
             Samples.println("READY " + socket.getLocalPort() + " " + localPort(channel) + " " + localPort(adapted));
-            Samples.holdUntilQuit();
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            for (String line = in.readLine(); line != null && !line.trim().equals("quit"); line = in.readLine()) {
+                if (line.trim().equals("again")) {
+                    setOwnOptions(socket);
+                    setOwnOptions(channel);
+                    setOwnOptions(adaptor);
+                    Samples.println("AGAIN");
+                }
+            }
         } catch (Throwable t) {
             Samples.fail(t);
         } finally {
@@ -85,6 +89,20 @@ public final class DriverLikeClient {
         }
         Samples.println("BYE");
         System.exit(0);
+    }
+
+    private static void setOwnOptions(Socket socket) throws IOException {
+        socket.setKeepAlive(false);
+        socket.setOption(ExtendedSocketOptions.TCP_KEEPIDLE, IDLE);
+        socket.setOption(ExtendedSocketOptions.TCP_KEEPINTERVAL, INTERVAL);
+        socket.setOption(ExtendedSocketOptions.TCP_KEEPCOUNT, COUNT);
+    }
+
+    private static void setOwnOptions(NetworkChannel channel) throws IOException {
+        channel.setOption(StandardSocketOptions.SO_KEEPALIVE, false);
+        channel.setOption(ExtendedSocketOptions.TCP_KEEPIDLE, IDLE);
+        channel.setOption(ExtendedSocketOptions.TCP_KEEPINTERVAL, INTERVAL);
+        channel.setOption(ExtendedSocketOptions.TCP_KEEPCOUNT, COUNT);
     }
 
     private static <T> T get(NetworkChannel channel, SocketOption<T> option) throws IOException {
