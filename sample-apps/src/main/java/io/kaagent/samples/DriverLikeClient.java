@@ -1,15 +1,12 @@
 package io.kaagent.samples;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketOption;
 import java.net.StandardSocketOptions;
 import java.nio.channels.NetworkChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import jdk.net.ExtendedSocketOptions;
@@ -67,15 +64,14 @@ public final class DriverLikeClient {
                     + " idle=" + adaptor.getOption(ExtendedSocketOptions.TCP_KEEPIDLE));
 
             Samples.println("READY " + socket.getLocalPort() + " " + localPort(channel) + " " + localPort(adapted));
-            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-            for (String line = in.readLine(); line != null && !line.trim().equals("quit"); line = in.readLine()) {
-                if (line.trim().equals("again")) {
+            Samples.holdUntilQuit(line -> {
+                if (line.equals("again")) {
                     setOwnOptions(socket);
                     setOwnOptions(channel);
                     setOwnOptions(adaptor);
                     Samples.println("AGAIN");
                 }
-            }
+            });
         } catch (Throwable t) {
             Samples.fail(t);
         } finally {

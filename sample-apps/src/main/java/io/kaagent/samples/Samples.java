@@ -104,11 +104,22 @@ final class Samples {
 
     /** Blocks until standard input reaches EOF or a line "quit". */
     static void holdUntilQuit() throws IOException {
+        holdUntilQuit(line -> { });
+    }
+
+    /** A command a sample takes on standard input while it holds. */
+    interface InputLine {
+        void handle(String trimmed) throws IOException;
+    }
+
+    /** Blocks until standard input reaches EOF or a line "quit", handing every other line to {@code onLine}. */
+    static void holdUntilQuit(InputLine onLine) throws IOException {
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         for (String line = in.readLine(); line != null; line = in.readLine()) {
             if (line.trim().equals("quit")) {
                 return;
             }
+            onLine.handle(line.trim());
         }
     }
 
