@@ -224,6 +224,143 @@ class ListenerInheritanceTest {
         }
     }
 
+    // ---- a rule that depends on the client: the listener guesses the values most clients get ----
+
+    /** InheritingListeners.GUESS_AFTER: sockets in a row decided the same values before the listener guesses them. */
+    private static final int GUESS_AFTER = 32;
+    private static final String BY_CLIENT = """
+            version: 1
+            rules:
+              - {name: near, cidr: 127.0.0.1/32, port: %1$d, direction: inbound, idle: 37s, intvl: 6s, cnt: 4,
+                 user_timeout: auto}
+              - {name: other, cidr: 127.0.0.3/32, port: %1$d, direction: inbound, idle: 52s, intvl: 7s, cnt: 2}
+            """;
+    private static final String NEAR = "127.0.0.1";
+    private static final String STRANGER = "127.0.0.2"; // no rule
+    private static final String OTHER = "127.0.0.3";
+
+    /**
+     * Clients from 127.0.0.1 get rule "near", from 127.0.0.3 rule "other", from 127.0.0.2 none. After a streak of
+     * near clients the listener carries near's values; from the kernel's side, each accepted socket must still report
+     * exactly its own rule: near's copied, other's set over the copy (its user timeout back to none), and a stranger's
+     * put back to what nobody set.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"server-socket", "channel-selector"})
+    void aListenerGuessesTheValuesMostClientsGetAndTheOthersStillGetTheirOwn(String path, @TempDir Path dir)
+            throws Exception {
+        KernelSocketReader.assumeAvailable();
+        int port = FreePorts.allocate(1)[0];
+        Path policy = Policies.write(dir, BY_CLIENT.formatted(port));
+        List<String> from = new ArrayList<>();
+        for (int i = 0; i < GUESS_AFTER; i++) {
+            from.add(NEAR); // the streak: each set one by one
+        }
+        from.addAll(List.of(NEAR, NEAR, STRANGER, OTHER, NEAR, STRANGER, OTHER, NEAR));
+        try (ChildJvm app = ChildJvm.builder().agent(policy).mainClass("PathsServer")
+                .args(path, port, from.size()).start()) {
+            app.awaitStdout("LISTENING", TestEnv.START_TIMEOUT);
+            awaitNativeMode(app);
+            List<Socket> clients = new ArrayList<>();
+            try {
+                for (String client : from) {
+                    clients.add(exchangedFrom(client, port));
+                }
+                app.awaitStdout("READY", TestEnv.STEP_TIMEOUT);
+                KernelSocketReader kernel = KernelSocketReader.of(app.pid());
+                List<Executable> checks = everyAcceptedSocketHasItsOwnRule(kernel, port, clients, app);
+                checks.add(() -> assertOptions(applied(37, 6, 4, 61_000), kernel, kernel.listeningOn(port),
+                        "the listening socket carries the guess\n" + app.describe()));
+                assertAll(checks);
+                try (AgentJmx jmx = AgentJmx.attach(app.pid())) {
+                    assertAll(
+                            () -> assertEquals(4, jmx.longAttribute("SocketsInherited"),
+                                    "the near clients after the streak copied the listener"),
+                            () -> assertEquals(from.size() - 2, jmx.longAttribute("SocketsApplied"),
+                                    "all but the strangers' sockets are under a rule"));
+                }
+            } finally {
+                closeAll(clients);
+            }
+        }
+    }
+
+    /**
+     * After the listener guessed, the clients change: strangers only. Past a quarter of a window (16 of 64) missed,
+     * the listener is put back as nobody set it, and every stranger's socket, copied with the guess or not, reports
+     * what nobody set; near clients still get their rule, set one by one again.
+     */
+    @Test
+    void aGuessThatMissesTooOftenIsTakenBack(@TempDir Path dir) throws Exception {
+        KernelSocketReader.assumeAvailable();
+        int port = FreePorts.allocate(1)[0];
+        Path policy = Policies.write(dir, BY_CLIENT.formatted(port));
+        List<String> from = new ArrayList<>();
+        for (int i = 0; i < GUESS_AFTER + 2; i++) {
+            from.add(NEAR);
+        }
+        for (int i = 0; i < 20; i++) {
+            from.add(STRANGER);
+        }
+        from.addAll(List.of(NEAR, NEAR));
+        try (ChildJvm app = ChildJvm.builder().agent(policy).mainClass("PathsServer")
+                .args("server-socket", port, from.size()).start()) {
+            app.awaitStdout("LISTENING", TestEnv.START_TIMEOUT);
+            awaitNativeMode(app);
+            List<Socket> clients = new ArrayList<>();
+            try {
+                for (String client : from) {
+                    clients.add(exchangedFrom(client, port));
+                }
+                app.awaitStdout("READY", TestEnv.STEP_TIMEOUT);
+                KernelSocketReader kernel = KernelSocketReader.of(app.pid());
+                List<Executable> checks = everyAcceptedSocketHasItsOwnRule(kernel, port, clients, app);
+                checks.add(() -> assertOptions(untouched(), kernel, kernel.listeningOn(port),
+                        "the listening socket, the guess taken back\n" + app.describe()));
+                assertAll(checks);
+                try (AgentJmx jmx = AgentJmx.attach(app.pid())) {
+                    assertEquals(2, jmx.longAttribute("SocketsInherited"), "none copied since the strangers came");
+                }
+            } finally {
+                closeAll(clients);
+            }
+        }
+    }
+
+    /** Each client's socket as the server accepted it, read from outside the process, against the client's rule. */
+    private static List<Executable> everyAcceptedSocketHasItsOwnRule(KernelSocketReader kernel, int port,
+            List<Socket> clients, ChildJvm app) {
+        List<Executable> checks = new ArrayList<>();
+        for (int i = 0; i < clients.size(); i++) {
+            InetSocketAddress client = (InetSocketAddress) clients.get(i).getLocalSocketAddress();
+            String address = client.getAddress().getHostAddress();
+            KernelSocketOptions expected = switch (address) {
+                case NEAR -> applied(37, 6, 4, 61_000);
+                case OTHER -> applied(52, 7, 2, 0);
+                default -> untouched();
+            };
+            int n = i + 1;
+            checks.add(() -> assertOptions(expected, kernel, kernel.acceptedFrom(port, client),
+                    "accepted socket " + n + " from " + address + "\n" + app.describe()));
+        }
+        return checks;
+    }
+
+    /** A client bound to this loopback address (any of 127/8 is this host's), one line exchanged. */
+    private static Socket exchangedFrom(String clientAddress, int port) throws IOException {
+        Socket socket = new Socket();
+        try {
+            socket.bind(new InetSocketAddress(InetAddress.getByName(clientAddress), 0));
+            socket.connect(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port), 5000);
+            socket.setSoTimeout(5000);
+            exchange(socket);
+            return socket;
+        } catch (IOException e) {
+            socket.close();
+            throw e;
+        }
+    }
+
     private static void assertEveryAcceptedSocketHasTheRule(KernelSocketReader kernel, int port, List<Socket> clients,
             ChildJvm app) {
         List<Executable> checks = new ArrayList<>();

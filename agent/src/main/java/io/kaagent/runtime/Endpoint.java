@@ -44,7 +44,11 @@ final class Endpoint {
         if (!(remote instanceof InetSocketAddress) || localPort <= 0) {
             return null;
         }
-        InetAddress client = ((InetSocketAddress) remote).getAddress();
+        return accepted(((InetSocketAddress) remote).getAddress(), localPort);
+    }
+
+    /** A socket accepted from this client on this local (listening) port. */
+    static Endpoint accepted(InetAddress client, int localPort) {
         return new Endpoint(Direction.INBOUND, null, client, localPort);
     }
 

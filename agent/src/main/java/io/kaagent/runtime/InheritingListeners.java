@@ -15,14 +15,27 @@ import io.kaagent.policy.Rule;
  * values) instead of four setsockopt calls. A socket without it (accepted into the queue before the listener got
  * the values) is set as before.
  *
+ * <p>Where the rule depends on the client (a rule by cidr or host), the listener may still guess: after
+ * {@link #GUESS_AFTER} sockets in a row were decided the same values, it carries them (GUESSING). Each accepted
+ * socket is then decided as usual, and the guess checked against it: the same values and SO_KEEPALIVE on cost one
+ * getsockopt; other values are set in full (TCP_USER_TIMEOUT too); no rule, or a rule with keepalive off, puts the
+ * copied values back, so that such a socket reports what nobody set, as it would without the guess. Putting back
+ * costs five setsockopt calls, so a guess that misses more than {@link #MAX_MISSES} of {@link #WINDOW} sockets is
+ * taken back for good.
+ *
  * <p>A listener's state only moves forward. UNDECIDED, until its first accept under a policy: it then carries the
  * port's rule (CARRYING) or not (NOT_UNIFORM: the rule depends on the client, or there is none; looked at again
- * when the policy changes). CARRYING ends for good when a new policy gives the port other values, or when the
- * application sets a keepalive option on the listener itself: the listener is then put back as nobody had set it
- * (RESET), and as sockets copied before that may still wait in its queue, each socket it accepts afterwards is set
- * in full, or put back too when no rule is for it. A listener the application set before the agent carried anything
- * (through its setOption, or before the agent saw it: it then has keepalive options nobody told the agent of) is
- * the application's (APPLICATION): its sockets are decided one by one, as with no listener at all.
+ * when the policy changes), and NOT_UNIFORM may turn into GUESSING. CARRYING and GUESSING end for good when a new
+ * policy gives the port other values (GUESSING: any new policy), when the application sets a keepalive option on
+ * the listener itself, or (GUESSING) when the guess misses too often: the listener is then put back as nobody had
+ * set it (RESET), and as sockets copied before that may still wait in its queue, each socket it accepts afterwards
+ * is set in full, or put back too when no rule is for it. A listener the application set before the agent carried
+ * anything (through its setOption, or before the agent saw it: it then has keepalive options nobody told the agent
+ * of) is the application's (APPLICATION): its sockets are decided one by one, as with no listener at all.
+ *
+ * <p>A guess relies on every socket accepted from the listener passing through the accept hook, as every accept of
+ * ServerSocket and ServerSocketChannel does. A hook that fails halfway (counted as a hook failure) may leave a socket
+ * with the guessed values: keepalive on, which is what a failure can cost here.
  */
 final class InheritingListeners {
     /** The system calls, behind an interface so that the states are tested without sockets. */
@@ -43,11 +56,27 @@ final class InheritingListeners {
         boolean keepAliveOn(int fd) throws Throwable;
     }
 
+    /** The policy's rule for an accepted socket, as the accept hook decides it (null: none). */
+    interface Decisions {
+        Rule ruleFor(Policy inForce, Endpoint endpoint);
+    }
+
     static final int UNDECIDED = 0;
     static final int NOT_UNIFORM = 1;
     static final int CARRYING = 2;
     static final int RESET = 3;
     static final int APPLICATION = 4;
+    static final int GUESSING = 5;
+
+    /** Sockets in a row decided the same values before a listener whose rule depends on the client guesses them. */
+    static final int GUESS_AFTER = 32;
+    /** A guess is judged over this many accepted sockets at a time... */
+    static final int WINDOW = 64;
+    /**
+     * ...and taken back as soon as more of them than this were decided other values or none. Where a hit costs one
+     * getsockopt and a miss up to five setsockopt calls, the guess still saves system calls at this rate.
+     */
+    static final int MAX_MISSES = WINDOW / 4;
 
     /** What a listener is doing, under which policy; immutable, replaced whole. */
     private static final class State {
@@ -71,6 +100,12 @@ final class InheritingListeners {
         private final WeakReference<Object> socket;
         private final int fd;
         private volatile State state = UNDECIDED_STATE;
+        // Heuristics only, updated without a lock by every accepting thread: a lost update delays a guess or its
+        // end by a socket, never makes a socket's values wrong (each accepted socket is checked on its own).
+        private KeepAliveSettings streakSettings;
+        private int streak;
+        private int seen;
+        private int misses;
 
         Listener(Object socket, int fd) {
             this.socket = new WeakReference<Object>(socket);
@@ -83,7 +118,8 @@ final class InheritingListeners {
 
         /** Sockets accepted from here may carry values the agent put on the listener earlier and took back. */
         boolean mayHandOnStaleValues() {
-            return state.kind == RESET;
+            int kind = state.kind;
+            return kind == RESET || kind == GUESSING;
         }
 
         /**
@@ -92,19 +128,21 @@ final class InheritingListeners {
          */
         boolean mayHandOn(Policy inForce) {
             State current = state;
-            return current.kind == CARRYING || current.kind == UNDECIDED
+            return current.kind == CARRYING || current.kind == GUESSING || current.kind == UNDECIDED
                     || (current.kind == NOT_UNIFORM && current.policy != inForce);
         }
     }
 
     private final Kernel kernel;
+    private final Decisions decisions;
     /** By descriptor: a descriptor reused by a new listener gets a new record (the weak reference tells). */
     private final ConcurrentHashMap<Integer, Listener> byFd = new ConcurrentHashMap<Integer, Listener>();
     /** Most servers accept on one listener: this spares the map lookup. */
     private volatile Listener last;
 
-    InheritingListeners(Kernel kernel) {
+    InheritingListeners(Kernel kernel, Decisions decisions) {
         this.kernel = kernel;
+        this.decisions = decisions;
     }
 
     /** The record of this listening socket, made on first sight; null when its descriptor cannot be read. */
@@ -133,23 +171,114 @@ final class InheritingListeners {
 
     /**
      * For a socket just accepted from {@code from}, the policy in force: the rule whose values it got from its
-     * listener, or null when it must be decided and set as usual (see {@link Listener#mayHandOnStaleValues}).
+     * listener, or null when it must be decided and set as usual (see {@link Listener#mayHandOnStaleValues}); then
+     * {@link #decided} is told what it was.
      *
-     * @param localPort  the listener's port (the accepted socket's local port)
+     * @param accepted   the accepted socket's endpoint (its local port is the listener's)
      * @param acceptedFd the accepted socket's descriptor
      */
-    Rule inherited(Listener from, Policy inForce, int localPort, int acceptedFd) throws Throwable {
+    Rule inherited(Listener from, Policy inForce, Endpoint accepted, int acceptedFd) throws Throwable {
         State state = from.state;
         if (state.kind == RESET || state.kind == APPLICATION) {
             return null;
         }
         if (state.policy != inForce) {
-            state = decide(from, inForce, localPort);
+            state = decide(from, inForce, accepted.port);
         }
-        if (state.kind != CARRYING || state.policy != inForce) {
+        if (state.policy != inForce) {
             return null;
         }
-        return kernel.keepAliveOn(acceptedFd) ? state.rule : null;
+        if (state.kind == CARRYING) {
+            return kernel.keepAliveOn(acceptedFd) ? state.rule : null;
+        }
+        if (state.kind != GUESSING) {
+            return null;
+        }
+        Rule own = decisions.ruleFor(inForce, accepted);
+        if (!sameValues(own, state.rule) || !kernel.keepAliveOn(acceptedFd)) {
+            return null;
+        }
+        count(from, state, false);
+        return own; // its own rule: the counters and enforce go by it, whichever rule the guess was made on
+    }
+
+    /**
+     * A socket accepted from {@code from} that did not get its values from there was decided {@code rule} under
+     * {@code inForce}: a listener whose rule depends on the client learns from it whether to guess, and a guess
+     * whether it still pays.
+     */
+    void decided(Listener from, Policy inForce, Rule rule) throws Throwable {
+        State state = from.state;
+        if (state.policy != inForce) {
+            return;
+        }
+        if (state.kind == GUESSING) {
+            count(from, state, !sameValues(rule, state.rule));
+            return;
+        }
+        if (state.kind != NOT_UNIFORM) {
+            return;
+        }
+        if (!carriable(rule)) {
+            from.streak = 0;
+            return;
+        }
+        if (!rule.settings().equals(from.streakSettings)) {
+            from.streakSettings = rule.settings();
+            from.streak = 1;
+            return;
+        }
+        if (++from.streak >= GUESS_AFTER) {
+            startGuessing(from, state, rule);
+        }
+    }
+
+    private void startGuessing(Listener from, State learned, Rule rule) throws Throwable {
+        synchronized (from) {
+            if (from.state != learned) {
+                return; // a new policy, the application, or another thread meanwhile
+            }
+            if (!kernel.untouched(from.fd)) {
+                publish(from, APPLICATION_STATE); // see decide()
+                return;
+            }
+            from.seen = 0;
+            from.misses = 0;
+            // Published before the values go on: a thread that accepts a socket copied after them must find the
+            // listener guessing, so that a socket under no rule is put back rather than left with them.
+            publish(from, new State(GUESSING, learned.policy, rule));
+            try {
+                kernel.carry(from.fd, rule.settings());
+            } catch (Throwable t) {
+                takeBack(from); // some values may be on it
+                throw t;
+            }
+        }
+    }
+
+    /** One more socket judged against the guess; too many misses in one window take it back. */
+    private void count(Listener from, State guess, boolean miss) throws Throwable {
+        if (miss && ++from.misses > MAX_MISSES) {
+            synchronized (from) {
+                if (from.state == guess) {
+                    takeBack(from);
+                }
+            }
+            return;
+        }
+        if (++from.seen >= WINDOW) {
+            from.seen = 0;
+            from.misses = 0;
+        }
+    }
+
+    private static boolean carriable(Rule rule) {
+        return rule != null && !rule.keepaliveOff();
+    }
+
+    /** Whether a socket under {@code own} gets exactly what the listener carries for {@code carried}. */
+    private static boolean sameValues(Rule own, Rule carried) {
+        return carriable(own) && own.settings().equals(carried.settings());
     }
 
     int fdOf(Object socket) throws Throwable {
@@ -173,8 +302,12 @@ final class InheritingListeners {
             if (state.policy == inForce || state.kind == RESET || state.kind == APPLICATION) {
                 return state; // another thread decided meanwhile
             }
+            if (state.kind == GUESSING) {
+                takeBack(from); // the guess was learned under the old policy
+                return from.state;
+            }
             Rule rule = inForce.ruleForEveryClient(localPort);
-            boolean carriable = rule != null && !rule.keepaliveOff();
+            boolean carriable = carriable(rule);
             if (state.kind == CARRYING) {
                 if (carriable && rule.settings().equals(state.rule.settings())) {
                     return publish(from, new State(CARRYING, inForce, rule)); // the same values: carry on
@@ -183,6 +316,7 @@ final class InheritingListeners {
                 return from.state;
             }
             if (!carriable) {
+                from.streak = 0;
                 return publish(from, new State(NOT_UNIFORM, inForce, null));
             }
             if (!kernel.untouched(from.fd)) {
@@ -203,7 +337,7 @@ final class InheritingListeners {
     /** The application sets a keepalive option on this listener: from now on, what it sets there is its own. */
     void applicationSets(Listener on) throws Throwable {
         synchronized (on) {
-            if (on.state.kind == CARRYING) {
+            if (on.state.kind == CARRYING || on.state.kind == GUESSING) {
                 takeBack(on);
             } else if (on.state.kind != RESET) {
                 publish(on, APPLICATION_STATE);

@@ -141,10 +141,17 @@ public final class KeepAliveRuntime {
             }
             Endpoint endpoint = Endpoint.inbound(socket);
             InheritingListeners.Listener from = endpoint == null ? null : listenerOf(listener);
-            if (from != null && inheritedFrom(from, socket, endpoint)) {
+            if (from == null) {
+                decide(socket, endpoint, true, false);
                 return;
             }
-            decide(socket, endpoint, true, from != null && from.mayHandOnStaleValues());
+            if (inheritedFrom(from, socket, endpoint)) {
+                return;
+            }
+            LastDecision decided = decide(socket, endpoint, true, from.mayHandOnStaleValues());
+            if (decided != null) {
+                listenerLearns(from, decided);
+            }
         } catch (Throwable t) {
             hookFailed(t);
         }
@@ -164,6 +171,15 @@ public final class KeepAliveRuntime {
         }
     }
 
+    /** What the listener learns from a socket decided one by one: whether to guess, and whether its guess pays. */
+    private void listenerLearns(InheritingListeners.Listener from, LastDecision decided) {
+        try {
+            listeners.decided(from, decided.policy(), decided.rule);
+        } catch (Throwable t) {
+            listenerFailed(t);
+        }
+    }
+
     /** True when the socket got its rule's values from its listener: recorded as set, with nothing to set. */
     private boolean inheritedFrom(InheritingListeners.Listener from, Object socket, Endpoint endpoint) {
         Policy inForce = policy;
@@ -177,7 +193,7 @@ public final class KeepAliveRuntime {
         Rule rule;
         try {
             fd = listeners.fdOf(socket);
-            rule = fd < 0 ? null : listeners.inherited(from, inForce, endpoint.port, fd);
+            rule = fd < 0 ? null : listeners.inherited(from, inForce, endpoint, fd);
         } catch (Throwable t) {
             listenerFailed(t);
             return false;
@@ -284,14 +300,37 @@ public final class KeepAliveRuntime {
         decide(socket, endpoint, mayWait, false);
     }
 
+    /** The policy's answer for this endpoint; the last one is kept per direction (see LastDecision). */
+    private LastDecision decision(Policy inForce, Endpoint endpoint) {
+        String host = inForce.matchesHosts(endpoint.direction) ? endpoint.host() : null;
+        boolean inbound = endpoint.direction == Direction.INBOUND;
+        LastDecision last = LastDecision.decide(inbound ? lastInbound : lastOutbound, inForce, endpoint.direction,
+                host, endpoint.remote, endpoint.port);
+        if (inbound) {
+            lastInbound = last;
+        } else {
+            lastOutbound = last;
+        }
+        return last;
+    }
+
+    /** What a guessing listener checks each accepted socket against (InheritingListeners). */
+    private final class InboundDecisions implements InheritingListeners.Decisions {
+        @Override
+        public Rule ruleFor(Policy inForce, Endpoint endpoint) {
+            return decision(inForce, endpoint).rule;
+        }
+    }
+
     /**
      * @param mayWait false on the agent's own thread, which is the one the waits would wait for
      * @param inFull  the socket may have copied values from its listener that no longer hold: set every option,
      *                or put them back when no rule sets any
+     * @return what was decided; null when the endpoint is unknown or the socket waits for the policy
      */
-    private void decide(Object socket, Endpoint endpoint, boolean mayWait, boolean inFull) {
+    private LastDecision decide(Object socket, Endpoint endpoint, boolean mayWait, boolean inFull) {
         if (endpoint == null) {
-            return;
+            return null;
         }
         Policy inForce = policy;
         if (inForce == null) {
@@ -305,19 +344,11 @@ public final class KeepAliveRuntime {
             if (inForce == null) {
                 inForce = policyOrDefer(socket, endpoint);
                 if (inForce == null) {
-                    return;
+                    return null;
                 }
             }
         }
-        String host = inForce.matchesHosts(endpoint.direction) ? endpoint.host() : null;
-        boolean inbound = endpoint.direction == Direction.INBOUND;
-        LastDecision last = LastDecision.decide(inbound ? lastInbound : lastOutbound, inForce, endpoint.direction,
-                host, endpoint.remote, endpoint.port);
-        if (inbound) {
-            lastInbound = last;
-        } else {
-            lastOutbound = last;
-        }
+        LastDecision last = decision(inForce, endpoint);
         Rule rule = last.rule;
         if (inFull && (rule == null || rule.keepaliveOff())) {
             putBackCopiedValues(socket);
@@ -326,7 +357,7 @@ public final class KeepAliveRuntime {
             if (AgentLog.isDebug()) {
                 AgentLog.debug(endpoint + ": no rule matched, left untouched");
             }
-            return;
+            return last;
         }
         RuleCounters ruleCounters = counters(rule);
         ruleCounters.matched.incrementAndGet();
@@ -334,7 +365,7 @@ public final class KeepAliveRuntime {
             if (AgentLog.isDebug()) {
                 AgentLog.debug(endpoint + ": rule \"" + rule.name() + "\" keepalive: off, left untouched");
             }
-            return;
+            return last;
         }
         TrackedSockets.Entry entry = new TrackedSockets.Entry(rule, endpoint);
         OptionApplier current = applier;
@@ -343,7 +374,7 @@ public final class KeepAliveRuntime {
         }
         if (current != null) {
             apply(current, socket, entry, ruleCounters, inFull);
-            return;
+            return last;
         }
         tracked.put(socket, -1, entry);
         pending.add(new Pending(socket, entry));
@@ -352,6 +383,7 @@ public final class KeepAliveRuntime {
         } else if (startupApplier != null) {
             drainPendingWithStartupApplier(); // the JDK's options arrived between our two reads
         }
+        return last;
     }
 
     /**
@@ -586,7 +618,7 @@ public final class KeepAliveRuntime {
             NativeApplier nativeApplier = (NativeApplier) ready;
             tracked.useDescriptors(nativeApplier);
             if (nativeApplier.options().constants().acceptedSocketsCopyTheListener()) {
-                listeners = new InheritingListeners(nativeApplier);
+                listeners = new InheritingListeners(nativeApplier, new InboundDecisions());
             }
         }
         this.applier = ready;

@@ -39,6 +39,10 @@ final class LastDecision {
         return new LastDecision(policy, direction, host, remote, port, policy.match(direction, host, remote, port));
     }
 
+    Policy policy() {
+        return policy;
+    }
+
     private static boolean same(Object a, Object b) {
         return a == b || (a != null && a.equals(b));
     }

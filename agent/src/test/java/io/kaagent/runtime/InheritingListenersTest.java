@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -22,6 +24,7 @@ import io.kaagent.policy.PartialSettings;
 import io.kaagent.policy.Policy;
 import io.kaagent.policy.PortRange;
 import io.kaagent.policy.Rule;
+import io.kaagent.policy.UserTimeout;
 
 /**
  * The listener states against a kernel that behaves like Linux: an accepted socket starts as a copy of its listener.
@@ -29,6 +32,7 @@ import io.kaagent.policy.Rule;
  */
 class InheritingListenersTest {
     private static final int PORT = 8080;
+    private static final InetAddress NEAR = address("10.0.0.1");
 
     /** A socket's options in the fake kernel. */
     static final class Options {
@@ -76,13 +80,19 @@ class InheritingListenersTest {
             return fd;
         }
 
-        /** What the runtime does when the listener hands nothing on: the rule's values, every one. */
-        void setInFull(int fd, KeepAliveSettings settings) {
+        /**
+         * What the runtime does when the listener hands nothing on: the rule's values; TCP_USER_TIMEOUT only when the
+         * rule has one or the socket is set in full (NativeApplier).
+         */
+        void set(int fd, KeepAliveSettings settings, boolean inFull) {
+            calls.add("set " + fd);
             Options o = options.get(fd);
             o.idle = settings.idleSeconds();
             o.interval = settings.intervalSeconds();
             o.count = settings.count();
-            o.userTimeout = settings.userTimeoutMillis();
+            if (inFull || settings.userTimeoutMillis() != 0) {
+                o.userTimeout = settings.userTimeoutMillis();
+            }
             o.keepAlive = true;
         }
 
@@ -104,7 +114,7 @@ class InheritingListenersTest {
                 options.get(listenerFd).idle = settings.idleSeconds(); // the first call went through
                 throw new IllegalStateException("setsockopt(TCP_KEEPINTVL) failed");
             }
-            setInFull(listenerFd, settings);
+            set(listenerFd, settings, false);
         }
 
         @Override
@@ -127,7 +137,8 @@ class InheritingListenersTest {
     }
 
     private final FakeKernel kernel = new FakeKernel();
-    private final InheritingListeners listeners = new InheritingListeners(kernel);
+    private final InheritingListeners listeners = new InheritingListeners(kernel,
+            (inForce, endpoint) -> inForce.match(INBOUND, null, endpoint.remote, endpoint.port));
     private final Object serverSocket = new Object();
     /** Whether the last {@link #accept} found the values inherited. */
     private boolean lastInherited;
@@ -146,25 +157,40 @@ class InheritingListenersTest {
     }
 
     /**
-     * One accept as KeepAliveRuntime.onAccept does it: the inherited rule, or the rule decided and set in full (or
-     * the copied values put back when there is none). Returns the rule the socket is under, or null.
+     * One accept as KeepAliveRuntime.onAccept does it: the inherited rule, or the rule decided and set (in full when
+     * the listener may have handed on values that are not this socket's), or the copied values put back when there
+     * is none; then the listener learns what was decided. Returns the rule the socket is under, or null.
      */
     private Rule accept(int fd, Policy inForce) throws Throwable {
+        return accept(fd, inForce, NEAR);
+    }
+
+    private Rule accept(int fd, Policy inForce, InetAddress client) throws Throwable {
         InheritingListeners.Listener from = listeners.listener(serverSocket);
-        Rule inherited = listeners.inherited(from, inForce, PORT, fd);
+        Rule inherited = listeners.inherited(from, inForce, Endpoint.accepted(client, PORT), fd);
         lastInherited = inherited != null;
         if (inherited != null) {
             return inherited;
         }
-        Rule rule = inForce.match(INBOUND, null, null, PORT);
+        Rule rule = inForce.match(INBOUND, null, client, PORT);
+        boolean inFull = from.mayHandOnStaleValues();
         if (rule == null || rule.keepaliveOff()) {
-            if (from.mayHandOnStaleValues()) {
+            if (inFull) {
                 listeners.putBackIfCopied(fd);
             }
-            return null;
+        } else {
+            kernel.set(fd, rule.settings(), inFull);
         }
-        kernel.setInFull(fd, rule.settings());
-        return rule;
+        listeners.decided(from, inForce, rule);
+        return rule == null || rule.keepaliveOff() ? null : rule;
+    }
+
+    private static InetAddress address(String literal) {
+        try {
+            return InetAddress.getByName(literal); // a literal: no lookup
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException(literal, e);
+        }
     }
 
     private Options optionsOf(int fd) {
@@ -192,7 +218,7 @@ class InheritingListenersTest {
 
         int later = kernel.handshake(serverSocket);
         kernel.calls.clear();
-        Rule rule = listeners.inherited(listeners.listener(serverSocket), policy, PORT, later);
+        Rule rule = listeners.inherited(listeners.listener(serverSocket), policy, Endpoint.accepted(NEAR, PORT), later);
         assertEquals("web", rule.name(), "copied after: inherited");
         assertEquals(Arrays.asList("get " + later), kernel.calls, "one getsockopt, nothing set");
         assertEquals("on/30/5/3/0", optionsOf(later).toString());
@@ -205,7 +231,7 @@ class InheritingListenersTest {
                 rule("clients", 20, Rule.builder("clients").cidr("10.0.0.0/8").directions(INBOUND)),
                 rule("web", 30, Rule.builder("web").port(PortRange.of(PORT, PORT)).directions(INBOUND)));
         int fd = kernel.handshake(serverSocket);
-        assertNull(listeners.inherited(listeners.listener(serverSocket), policy, PORT, fd));
+        assertNull(listeners.inherited(listeners.listener(serverSocket), policy, Endpoint.accepted(NEAR, PORT), fd));
         assertEquals(InheritingListeners.NOT_UNIFORM, listeners.listener(serverSocket).state());
         assertEquals("off/7200/75/9/0", optionsOf(listenerFd).toString());
         assertEquals(Arrays.asList(), kernel.calls, "no system call at all");
@@ -314,7 +340,8 @@ class InheritingListenersTest {
         kernel.failCarry = true;
         int fd = kernel.handshake(serverSocket);
         InheritingListeners.Listener from = listeners.listener(serverSocket);
-        assertThrows(IllegalStateException.class, () -> listeners.inherited(from, web(30), PORT, fd));
+        assertThrows(IllegalStateException.class,
+                () -> listeners.inherited(from, web(30), Endpoint.accepted(NEAR, PORT), fd));
         assertEquals(InheritingListeners.RESET, from.state());
         assertEquals("off/7200/75/9/0", optionsOf(listenerFd).toString());
     }
@@ -332,5 +359,275 @@ class InheritingListenersTest {
         assertEquals(InheritingListeners.UNDECIDED, fresh.state());
         assertTrue(old.state() == InheritingListeners.CARRYING);
         assertNull(listeners.listener(new Object()), "no descriptor, no record");
+    }
+
+    // ---- a rule that depends on the client: the listener guesses ----
+
+    private static final InetAddress FAR = address("192.168.0.1");
+    private static final InetAddress QUIET = address("172.16.0.1");
+    private static final InetAddress STRANGER = address("203.0.113.1");
+    private static final InetAddress TWIN = address("198.51.100.1");
+
+    /**
+     * Near clients: 20 s and a user timeout; twins: near's timers without its user timeout; far ones: 40 s; quiet
+     * ones: keepalive off; strangers: no rule.
+     */
+    private static Policy byClient() {
+        return policy(
+                Rule.builder("near").cidr("10.0.0.0/8").directions(INBOUND)
+                        .settings(PartialSettings.EMPTY.withIdleSeconds(20).withIntervalSeconds(5).withCount(3)
+                                .withUserTimeout(UserTimeout.ofMillis(30_000)))
+                        .build(),
+                rule("far", 40, Rule.builder("far").cidr("192.168.0.0/16").directions(INBOUND)),
+                rule("twin", 20, Rule.builder("twin").cidr("198.51.100.0/24").directions(INBOUND)),
+                Rule.builder("quiet").cidr("172.16.0.0/12").directions(INBOUND).keepaliveOff().build());
+    }
+
+    /** What a socket from this client must report, whatever the listener did. */
+    private static String expectedFor(InetAddress client) {
+        if (client.equals(NEAR)) {
+            return "on/20/5/3/30000";
+        }
+        if (client.equals(TWIN)) {
+            return "on/20/5/3/0";
+        }
+        return client.equals(FAR) ? "on/40/5/3/0" : "off/7200/75/9/0";
+    }
+
+    /** Accepts a socket copied from the listener as it is now, and checks what it ends with. */
+    private Rule acceptFrom(InetAddress client, Policy inForce) throws Throwable {
+        int fd = kernel.handshake(serverSocket);
+        Rule rule = accept(fd, inForce, client);
+        assertEquals(expectedFor(client), optionsOf(fd).toString(), "a socket from " + client.getHostAddress());
+        return rule;
+    }
+
+    private int state() throws Throwable {
+        return listeners.listener(serverSocket).state();
+    }
+
+    /** Brings the listener to GUESSING the near rule's values; returns the listener's descriptor. */
+    private int guessingNear(Policy policy) throws Throwable {
+        int listenerFd = kernel.listen(serverSocket);
+        for (int i = 0; i < InheritingListeners.GUESS_AFTER; i++) {
+            acceptFrom(NEAR, policy);
+        }
+        assertEquals(InheritingListeners.GUESSING, state());
+        return listenerFd;
+    }
+
+    @Test
+    void aStreakOfSocketsWithTheSameValuesMakesTheListenerGuessThem() throws Throwable {
+        Policy policy = byClient();
+        int listenerFd = kernel.listen(serverSocket);
+        for (int i = 1; i < InheritingListeners.GUESS_AFTER; i++) {
+            acceptFrom(NEAR, policy);
+            assertEquals(InheritingListeners.NOT_UNIFORM, state());
+        }
+        assertEquals("off/7200/75/9/0", optionsOf(listenerFd).toString(), "not yet");
+        int queuedBefore = kernel.handshake(serverSocket);
+
+        acceptFrom(NEAR, policy);
+        assertEquals(InheritingListeners.GUESSING, state());
+        assertEquals("on/20/5/3/30000", optionsOf(listenerFd).toString(), "the listener carries the guess");
+
+        assertEquals("near", accept(queuedBefore, policy, NEAR).name());
+        assertFalse(lastInherited, "copied before the guess: set");
+        assertEquals("on/20/5/3/30000", optionsOf(queuedBefore).toString());
+
+        int later = kernel.handshake(serverSocket);
+        kernel.calls.clear();
+        assertEquals("near", accept(later, policy, NEAR).name());
+        assertTrue(lastInherited);
+        assertEquals(Arrays.asList("get " + later), kernel.calls, "one getsockopt, nothing set");
+        assertEquals("on/20/5/3/30000", optionsOf(later).toString());
+    }
+
+    @Test
+    void aGuessingListenersOtherClientsGetExactlyTheirOwnRuleOrNothing() throws Throwable {
+        Policy policy = byClient();
+        guessingNear(policy);
+
+        kernel.calls.clear();
+        assertEquals("far", acceptFrom(FAR, policy).name());
+        assertFalse(lastInherited);
+        assertEquals("on/40/5/3/0", optionsOf(kernel.nextFd - 1).toString(), "the copied user timeout set back too");
+
+        assertEquals("twin", acceptFrom(TWIN, policy).name(), "the same timers, but no user timeout");
+        assertFalse(lastInherited);
+
+        assertNull(acceptFrom(STRANGER, policy));
+        assertTrue(kernel.calls.contains("reset " + (kernel.nextFd - 1)), "no rule: the copied values put back");
+        assertNull(acceptFrom(QUIET, policy), "keepalive: off is put back like no rule");
+        assertEquals(InheritingListeners.GUESSING, state(), "four misses are within the bound");
+    }
+
+    @Test
+    void aStreakBrokenByOtherValuesOrNoRuleStartsOver() throws Throwable {
+        Policy policy = byClient();
+        int listenerFd = kernel.listen(serverSocket);
+        for (InetAddress breaker : Arrays.asList(FAR, STRANGER, QUIET)) {
+            for (int i = 1; i < InheritingListeners.GUESS_AFTER; i++) {
+                acceptFrom(NEAR, policy);
+            }
+            acceptFrom(breaker, policy);
+        }
+        assertEquals(InheritingListeners.NOT_UNIFORM, state());
+        assertEquals("off/7200/75/9/0", optionsOf(listenerFd).toString());
+        assertFalse(kernel.calls.contains("untouched? " + listenerFd), "never looked at for a guess");
+    }
+
+    @Test
+    void missesWithinTheBoundKeepTheGuess() throws Throwable {
+        Policy policy = byClient();
+        guessingNear(policy);
+        // One socket in five from elsewhere, for ten windows: 20% < 25%.
+        for (int i = 0; i < 10 * InheritingListeners.WINDOW; i++) {
+            acceptFrom(i % 5 == 0 ? STRANGER : NEAR, policy);
+        }
+        assertEquals(InheritingListeners.GUESSING, state());
+    }
+
+    @Test
+    void aGuessThatMissesTooOftenIsTakenBackForGood() throws Throwable {
+        Policy policy = byClient();
+        int listenerFd = guessingNear(policy);
+        int copiedWithTheGuess = kernel.handshake(serverSocket);
+        int alsoCopied = kernel.handshake(serverSocket);
+        for (int i = 0; i < InheritingListeners.MAX_MISSES; i++) {
+            acceptFrom(STRANGER, policy);
+        }
+        assertEquals(InheritingListeners.GUESSING, state(), "at the bound");
+        acceptFrom(STRANGER, policy);
+        assertEquals(InheritingListeners.RESET, state(), "past it");
+        assertEquals("off/7200/75/9/0", optionsOf(listenerFd).toString(), "the listener is as nobody set it");
+
+        // Copied while it guessed, accepted after: right either way.
+        assertNull(accept(copiedWithTheGuess, policy, STRANGER));
+        assertEquals("off/7200/75/9/0", optionsOf(copiedWithTheGuess).toString());
+        assertEquals("far", accept(alsoCopied, policy, FAR).name());
+        assertEquals("on/40/5/3/0", optionsOf(alsoCopied).toString());
+
+        kernel.calls.clear();
+        int after = kernel.handshake(serverSocket);
+        assertNull(accept(after, policy, STRANGER));
+        assertEquals(Arrays.asList("get " + after), kernel.calls, "checked, nothing to put back");
+
+        for (int i = 0; i < 3 * InheritingListeners.GUESS_AFTER; i++) {
+            acceptFrom(NEAR, policy);
+        }
+        assertEquals(InheritingListeners.RESET, state(), "no second guess");
+        assertEquals("off/7200/75/9/0", optionsOf(listenerFd).toString());
+    }
+
+    @Test
+    void aReloadEndsTheGuess() throws Throwable {
+        int listenerFd = guessingNear(byClient());
+        int copiedBefore = kernel.handshake(serverSocket);
+        Policy reloaded = byClient();
+        assertEquals("far", accept(copiedBefore, reloaded, FAR).name());
+        assertEquals("on/40/5/3/0", optionsOf(copiedBefore).toString());
+        assertEquals(InheritingListeners.RESET, state());
+        assertEquals("off/7200/75/9/0", optionsOf(listenerFd).toString());
+    }
+
+    @Test
+    void theApplicationSettingAGuessingListenerTakesTheGuessBack() throws Throwable {
+        Policy policy = byClient();
+        int listenerFd = guessingNear(policy);
+        int copiedWithTheGuess = kernel.handshake(serverSocket);
+        listeners.applicationSets(listeners.listener(serverSocket));
+        assertEquals(InheritingListeners.RESET, state());
+        assertEquals("off/7200/75/9/0", optionsOf(listenerFd).toString());
+        assertNull(accept(copiedWithTheGuess, policy, STRANGER));
+        assertEquals("off/7200/75/9/0", optionsOf(copiedWithTheGuess).toString());
+    }
+
+    @Test
+    void aListenerSomeoneSetIsNeverGuessedOn() throws Throwable {
+        Policy policy = byClient();
+        int listenerFd = kernel.listen(serverSocket);
+        optionsOf(listenerFd).idle = 100; // by native code, or before the agent was attached
+        for (int i = 0; i < InheritingListeners.GUESS_AFTER; i++) {
+            int fd = kernel.handshake(serverSocket);
+            accept(fd, policy, NEAR);
+            assertEquals("on/20/5/3/30000", optionsOf(fd).toString());
+        }
+        assertEquals(InheritingListeners.APPLICATION, state());
+        assertEquals("off/100/75/9/0", optionsOf(listenerFd).toString());
+        assertFalse(kernel.calls.contains("carry " + listenerFd));
+    }
+
+    @Test
+    void aFailedGuessTakesBackWhatWentThrough() throws Throwable {
+        Policy policy = byClient();
+        int listenerFd = kernel.listen(serverSocket);
+        kernel.failCarry = true;
+        for (int i = 1; i < InheritingListeners.GUESS_AFTER; i++) {
+            acceptFrom(NEAR, policy);
+        }
+        int fd = kernel.handshake(serverSocket);
+        assertThrows(IllegalStateException.class, () -> accept(fd, policy, NEAR));
+        assertEquals(InheritingListeners.RESET, state());
+        assertEquals("off/7200/75/9/0", optionsOf(listenerFd).toString());
+        assertNull(acceptFrom(STRANGER, policy));
+    }
+
+    /**
+     * Handshakes and accepts interleaved at random (a queue that fills and drains), client mixes that change from
+     * phase to phase, and a reload: every socket ends with exactly what its own rule says.
+     */
+    @Test
+    void everySocketEndsWithItsOwnRuleWhateverTheMixAndTheQueue() throws Throwable {
+        for (long seed = 1; seed <= 20; seed++) {
+            java.util.Random random = new java.util.Random(seed);
+            FakeKernel fresh = new FakeKernel();
+            InheritingListeners fresher = new InheritingListeners(fresh,
+                    (inForce, endpoint) -> inForce.match(INBOUND, null, endpoint.remote, endpoint.port));
+            Object listener = new Object();
+            fresh.listen(listener);
+            java.util.ArrayDeque<Integer> queue = new java.util.ArrayDeque<Integer>();
+            Map<Integer, InetAddress> clients = new HashMap<Integer, InetAddress>();
+            InetAddress[] others = {FAR, TWIN, QUIET, STRANGER};
+            int[] nearPercent = {100, 95, 80, 50, 10, 97};
+            Policy policy = byClient();
+            int guesses = 0;
+            for (int phase = 0; phase < nearPercent.length; phase++) {
+                if (phase == 4) {
+                    policy = byClient(); // a reload
+                }
+                for (int step = 0; step < 400; step++) {
+                    if (queue.isEmpty() || (queue.size() < 50 && random.nextInt(3) > 0)) {
+                        int fd = fresh.handshake(listener);
+                        clients.put(fd, random.nextInt(100) < nearPercent[phase] ? NEAR
+                                : others[random.nextInt(others.length)]);
+                        queue.add(fd);
+                        continue;
+                    }
+                    int fd = queue.poll();
+                    InetAddress client = clients.get(fd);
+                    InheritingListeners.Listener from = fresher.listener(listener);
+                    Rule inherited = fresher.inherited(from, policy, Endpoint.accepted(client, PORT), fd);
+                    if (inherited == null) {
+                        Rule rule = policy.match(INBOUND, null, client, PORT);
+                        boolean inFull = from.mayHandOnStaleValues();
+                        if (rule == null || rule.keepaliveOff()) {
+                            if (inFull) {
+                                fresher.putBackIfCopied(fd);
+                            }
+                        } else {
+                            fresh.set(fd, rule.settings(), inFull);
+                        }
+                        fresher.decided(from, policy, rule);
+                    }
+                    if (from.state() == InheritingListeners.GUESSING) {
+                        guesses++;
+                    }
+                    assertEquals(expectedFor(client), fresh.options.get(fd).toString(),
+                            "seed " + seed + ", phase " + phase + ", socket " + fd + " from " + client);
+                }
+            }
+            assertTrue(guesses > 0, "seed " + seed + ": the mixes made the listener guess");
+        }
     }
 }

@@ -306,6 +306,13 @@ public final class KernelSocketReader {
                 && s.remotePort() == remotePort, "established " + localPort + " -> " + remotePort);
     }
 
+    /** The established connection accepted on this (listening) port from this client address and port. */
+    public TcpSocket acceptedFrom(int localPort, InetSocketAddress client) throws IOException {
+        return only(s -> s.state() == TcpState.ESTABLISHED && s.localPort() == localPort
+                && s.remote().getAddress().equals(client.getAddress()) && s.remotePort() == client.getPort(),
+                "accepted on local port " + localPort + " from " + client);
+    }
+
     /** The one established connection accepted on this (listening) port. */
     public TcpSocket acceptedOn(int localPort) throws IOException {
         return only(s -> s.state() == TcpState.ESTABLISHED && s.localPort() == localPort,
