@@ -66,10 +66,19 @@ public final class ConnectLoop {
     /** {@code n} timed cycles, added into {@code sums}: wall connect, accept, close, then CPU connect, accept, close. */
     static void cycles(ServerSocket server, InetSocketAddress address, boolean setOption, int n,
             long[] sums) throws IOException {
+        cycles(server, address, setOption, n, sums, null, 0);
+    }
+
+    /** The same, every {@code strangerEvery}-th client bound to {@code stranger} (another loopback address). */
+    static void cycles(ServerSocket server, InetSocketAddress address, boolean setOption, int n,
+            long[] sums, InetAddress stranger, int strangerEvery) throws IOException {
         for (int i = 0; i < n; i++) {
             long c0 = THREADS.getCurrentThreadCpuTime();
             long t0 = System.nanoTime();
             Socket client = new Socket();
+            if (stranger != null && i % strangerEvery == strangerEvery - 1) {
+                client.bind(new InetSocketAddress(stranger, 0));
+            }
             client.connect(address);
             if (setOption) {
                 setFour(client);

@@ -19,6 +19,7 @@ import java.util.Map;
  */
 public final class InProcessConnectBench {
     private static final String[] SIDES = {"connect_us", "accept_us", "connect_cpu_us", "accept_cpu_us"};
+    private static final String MIXED = "by cidr, 1 in 10 clients none";
 
     private InProcessConnectBench() {
     }
@@ -35,6 +36,9 @@ public final class InProcessConnectBench {
         Map<String, Path> policies = new LinkedHashMap<>();
         policies.put("rule by cidr", Policies.matching(env.work));
         policies.put("rule by port", Policies.matchingByPort(env.work));
+        // By address, every tenth client from 127.0.0.2, which no rule is for: a listener that guesses the rule of
+        // most of its clients puts its values back on those.
+        policies.put(MIXED, Policies.matchingOneAddress(env.work));
         Map<String, String> jars = new LinkedHashMap<>();
         jars.put("this jar", env.agentJar);
         String baseline = BenchEnv.baselineJar();
@@ -60,7 +64,8 @@ public final class InProcessConnectBench {
                         String key = jdk.label + "|" + jar.getKey() + "|" + policy.getKey();
                         ChildJvm.Result r = new ChildJvm(jdk.java)
                                 .args(List.of("-javaagent:" + jar.getValue() + "=" + policy.getValue(),
-                                        "-Dbench.early=" + early))
+                                        "-Dbench.early=" + early,
+                                        "-Dbench.strangerEvery=" + (policy.getKey().equals(MIXED) ? 10 : 0)))
                                 .args("-cp", env.classes, InProcessLoop.class.getName(), String.valueOf(warmup),
                                         String.valueOf(blocks), String.valueOf(perBatch))
                                 .timeoutSeconds(600).run(env.work).requireSuccess(key);

@@ -30,6 +30,9 @@ import java.util.List;
  * <p>With {@code -Dbench.early=N}, N connections are made at once, before the settle, and kept open to the end: the
  * sockets a pool opens at start, which the agent sets through the JDK's options while its native layer loads.
  *
+ * <p>With {@code -Dbench.strangerEvery=N}, every N-th client connects from 127.0.0.2 instead of 127.0.0.1, in every
+ * mode: a listener whose clients mostly, but not all, fall under one rule.
+ *
  * <p>Arguments: {@code warmupCycles blocks cyclesPerBatch}. Prints one {@code result} line: per mode the median over
  * blocks of the batch means, and per mode the median of the per-block differences to the inert batch.
  */
@@ -40,6 +43,8 @@ public final class InProcessLoop {
     private final Object[] handlers;
     /** The inert and setoption batches' listener, and the agent batches'. */
     private ServerSocket[] servers;
+    private final int strangerEvery = Integer.getInteger("bench.strangerEvery", 0);
+    private final InetAddress stranger = strangerEvery > 0 ? InetAddress.getByName("127.0.0.2") : null;
 
     private InProcessLoop() throws Exception {
         Class<?> bridge = Class.forName("io.kaagent.bootstrap.KaBridge", false, null);
@@ -143,6 +148,6 @@ public final class InProcessLoop {
         plug(agent);
         ServerSocket server = servers[agent ? 1 : 0];
         ConnectLoop.cycles(server, (InetSocketAddress) server.getLocalSocketAddress(), mode.equals("setoption"), n,
-                sums);
+                sums, stranger, strangerEvery);
     }
 }

@@ -77,6 +77,12 @@ final class Policies {
         return withTenthRule(dir.resolve("policy-10-rules-match-port.yml"), "server-ports", "port: \"1024-65535\"");
     }
 
+    /** Ten rules; the tenth matches 127.0.0.1 and ::1 only, not the rest of 127/8. */
+    static Path matchingOneAddress(Path dir) throws IOException {
+        return withTenthRule(dir.resolve("policy-10-rules-match-one.yml"), "loopback-one",
+                "cidr: [\"127.0.0.1/32\", \"::1/128\"]");
+    }
+
     /** Ten rules; none matches a loopback socket, so the agent decides and leaves it untouched. */
     static Path nonMatching(Path dir) throws IOException {
         return withTenthRule(dir.resolve("policy-10-rules-nomatch.yml"), "private-172", "cidr: [\"172.16.0.0/12\"]");
