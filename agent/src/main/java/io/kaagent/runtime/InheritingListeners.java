@@ -3,6 +3,7 @@ package io.kaagent.runtime;
 import java.lang.ref.WeakReference;
 import java.util.concurrent.ConcurrentHashMap;
 
+import io.kaagent.log.AgentLog;
 import io.kaagent.policy.KeepAliveSettings;
 import io.kaagent.policy.Policy;
 import io.kaagent.policy.Rule;
@@ -15,8 +16,9 @@ import io.kaagent.policy.Rule;
  * values) instead of four setsockopt calls. A socket without it (accepted into the queue before the listener got
  * the values) is set as before.
  *
- * <p>Where the rule depends on the client (a rule by cidr or host), the listener may still guess: after
- * {@link #GUESS_AFTER} sockets in a row were decided the same values, it carries them (GUESSING). Each accepted
+ * <p>Where the rule depends on the client (a rule by cidr or host), the listener may still guess: when all but at
+ * most {@link #MAX_LEARN_MISSES} of {@link #WINDOW} sockets in a row were decided the same values (the first
+ * values of the window), it carries them (GUESSING). Each accepted
  * socket is then decided as usual, and the guess checked against it: the same values and SO_KEEPALIVE on cost one
  * getsockopt; other values are set in full (TCP_USER_TIMEOUT too); no rule, or a rule with keepalive off, puts the
  * copied values back, so that such a socket reports what nobody set, as it would without the guess. Putting back
@@ -68,12 +70,16 @@ final class InheritingListeners {
     static final int APPLICATION = 4;
     static final int GUESSING = 5;
 
-    /** Sockets in a row decided the same values before a listener whose rule depends on the client guesses them. */
-    static final int GUESS_AFTER = 32;
-    /** A guess is judged over this many accepted sockets at a time... */
+    /** Guesses are learned and judged over this many accepted sockets at a time. */
     static final int WINDOW = 64;
     /**
-     * ...and taken back as soon as more of them than this were decided other values or none. Where a hit costs one
+     * A window of a listener whose rule depends on the client, with at most this many sockets decided other values
+     * than its first (or none), starts a guess: below the bound that ends one, so that a steady mix does not start a
+     * guess only to end it for good.
+     */
+    static final int MAX_LEARN_MISSES = WINDOW / 8;
+    /**
+     * A guess is taken back as soon as more sockets of a window than this were decided other values or none. Where a hit costs one
      * getsockopt and a miss up to five setsockopt calls, the guess still saves system calls at this rate.
      */
     static final int MAX_MISSES = WINDOW / 4;
@@ -102,8 +108,8 @@ final class InheritingListeners {
         private volatile State state = UNDECIDED_STATE;
         // Heuristics only, updated without a lock by every accepting thread: a lost update delays a guess or its
         // end by a socket, never makes a socket's values wrong (each accepted socket is checked on its own).
-        private KeepAliveSettings streakSettings;
-        private int streak;
+        /** Learning: the first rule a listener not guessing yet decided in this window (null: none yet). */
+        private Rule candidate;
         private int seen;
         private int misses;
 
@@ -219,18 +225,27 @@ final class InheritingListeners {
         if (state.kind != NOT_UNIFORM) {
             return;
         }
-        if (!carriable(rule)) {
-            from.streak = 0;
+        if (from.candidate == null && carriable(rule)) {
+            from.candidate = rule;
+        }
+        Rule candidate = from.candidate;
+        if (candidate == null || !sameValues(rule, candidate)) {
+            from.misses++;
+        }
+        if (++from.seen < WINDOW) {
             return;
         }
-        if (!rule.settings().equals(from.streakSettings)) {
-            from.streakSettings = rule.settings();
-            from.streak = 1;
-            return;
+        boolean guess = candidate != null && from.misses <= MAX_LEARN_MISSES;
+        newWindow(from);
+        if (guess) {
+            startGuessing(from, state, candidate);
         }
-        if (++from.streak >= GUESS_AFTER) {
-            startGuessing(from, state, rule);
-        }
+    }
+
+    private static void newWindow(Listener from) {
+        from.seen = 0;
+        from.misses = 0;
+        from.candidate = null;
     }
 
     private void startGuessing(Listener from, State learned, Rule rule) throws Throwable {
@@ -242,8 +257,7 @@ final class InheritingListeners {
                 publish(from, APPLICATION_STATE); // see decide()
                 return;
             }
-            from.seen = 0;
-            from.misses = 0;
+            newWindow(from);
             // Published before the values go on: a thread that accepts a socket copied after them must find the
             // listener guessing, so that a socket under no rule is put back rather than left with them.
             publish(from, new State(GUESSING, learned.policy, rule));
@@ -254,21 +268,31 @@ final class InheritingListeners {
                 throw t;
             }
         }
+        if (AgentLog.isDebug()) {
+            AgentLog.debug("listening socket (fd " + from.fd + "): all but at most " + MAX_LEARN_MISSES + " of " + WINDOW
+                    + " accepted sockets got " + rule.settings()
+                    + "; it carries them now, and each socket accepted is checked against them");
+        }
     }
 
     /** One more socket judged against the guess; too many misses in one window take it back. */
     private void count(Listener from, State guess, boolean miss) throws Throwable {
         if (miss && ++from.misses > MAX_MISSES) {
             synchronized (from) {
-                if (from.state == guess) {
-                    takeBack(from);
+                if (from.state != guess) {
+                    return;
                 }
+                takeBack(from);
+            }
+            if (AgentLog.isDebug()) {
+                AgentLog.debug("listening socket (fd " + from.fd + "): more than " + MAX_MISSES + " of " + WINDOW
+                        + " accepted sockets got other values than " + guess.rule.settings()
+                        + "; taken back for good");
             }
             return;
         }
         if (++from.seen >= WINDOW) {
-            from.seen = 0;
-            from.misses = 0;
+            newWindow(from);
         }
     }
 
@@ -316,7 +340,7 @@ final class InheritingListeners {
                 return from.state;
             }
             if (!carriable) {
-                from.streak = 0;
+                newWindow(from);
                 return publish(from, new State(NOT_UNIFORM, inForce, null));
             }
             if (!kernel.untouched(from.fd)) {

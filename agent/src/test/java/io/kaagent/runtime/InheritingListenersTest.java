@@ -409,7 +409,7 @@ class InheritingListenersTest {
     /** Brings the listener to GUESSING the near rule's values; returns the listener's descriptor. */
     private int guessingNear(Policy policy) throws Throwable {
         int listenerFd = kernel.listen(serverSocket);
-        for (int i = 0; i < InheritingListeners.GUESS_AFTER; i++) {
+        for (int i = 0; i < InheritingListeners.WINDOW; i++) {
             acceptFrom(NEAR, policy);
         }
         assertEquals(InheritingListeners.GUESSING, state());
@@ -417,11 +417,11 @@ class InheritingListenersTest {
     }
 
     @Test
-    void aStreakOfSocketsWithTheSameValuesMakesTheListenerGuessThem() throws Throwable {
+    void aWindowOfSocketsMostlyGivenTheSameValuesMakesTheListenerGuessThem() throws Throwable {
         Policy policy = byClient();
         int listenerFd = kernel.listen(serverSocket);
-        for (int i = 1; i < InheritingListeners.GUESS_AFTER; i++) {
-            acceptFrom(NEAR, policy);
+        for (int i = 1; i < InheritingListeners.WINDOW; i++) {
+            acceptFrom(i % 10 == 0 ? STRANGER : NEAR, policy); // 6 strangers: within MAX_LEARN_MISSES
             assertEquals(InheritingListeners.NOT_UNIFORM, state());
         }
         assertEquals("off/7200/75/9/0", optionsOf(listenerFd).toString(), "not yet");
@@ -463,18 +463,33 @@ class InheritingListenersTest {
     }
 
     @Test
-    void aStreakBrokenByOtherValuesOrNoRuleStartsOver() throws Throwable {
+    void aWindowWithTooManyOthersStartsNoGuess() throws Throwable {
         Policy policy = byClient();
         int listenerFd = kernel.listen(serverSocket);
-        for (InetAddress breaker : Arrays.asList(FAR, STRANGER, QUIET)) {
-            for (int i = 1; i < InheritingListeners.GUESS_AFTER; i++) {
-                acceptFrom(NEAR, policy);
+        for (InetAddress other : Arrays.asList(FAR, TWIN, STRANGER, QUIET)) {
+            for (int i = 0; i < InheritingListeners.WINDOW; i++) {
+                // The window's first socket names the candidate; one more other than the bound allows, spread out.
+                boolean isOther = i % 7 == 3 && i / 7 <= InheritingListeners.MAX_LEARN_MISSES;
+                acceptFrom(isOther ? other : NEAR, policy);
             }
-            acceptFrom(breaker, policy);
+        }
+        // A window that opens with one more stranger than the bound allows: they miss whatever comes after.
+        for (int i = 0; i < InheritingListeners.WINDOW; i++) {
+            acceptFrom(i <= InheritingListeners.MAX_LEARN_MISSES ? STRANGER : NEAR, policy);
+        }
+        // A window whose first socket is one of the few: its values are the candidate, and nearly all others miss.
+        acceptFrom(FAR, policy);
+        for (int i = 1; i < InheritingListeners.WINDOW; i++) {
+            acceptFrom(NEAR, policy);
         }
         assertEquals(InheritingListeners.NOT_UNIFORM, state());
         assertEquals("off/7200/75/9/0", optionsOf(listenerFd).toString());
         assertFalse(kernel.calls.contains("untouched? " + listenerFd), "never looked at for a guess");
+
+        for (int i = 0; i < InheritingListeners.WINDOW; i++) {
+            acceptFrom(NEAR, policy);
+        }
+        assertEquals(InheritingListeners.GUESSING, state(), "the next window learns afresh");
     }
 
     @Test
@@ -513,7 +528,7 @@ class InheritingListenersTest {
         assertNull(accept(after, policy, STRANGER));
         assertEquals(Arrays.asList("get " + after), kernel.calls, "checked, nothing to put back");
 
-        for (int i = 0; i < 3 * InheritingListeners.GUESS_AFTER; i++) {
+        for (int i = 0; i < 3 * InheritingListeners.WINDOW; i++) {
             acceptFrom(NEAR, policy);
         }
         assertEquals(InheritingListeners.RESET, state(), "no second guess");
@@ -548,7 +563,7 @@ class InheritingListenersTest {
         Policy policy = byClient();
         int listenerFd = kernel.listen(serverSocket);
         optionsOf(listenerFd).idle = 100; // by native code, or before the agent was attached
-        for (int i = 0; i < InheritingListeners.GUESS_AFTER; i++) {
+        for (int i = 0; i < InheritingListeners.WINDOW; i++) {
             int fd = kernel.handshake(serverSocket);
             accept(fd, policy, NEAR);
             assertEquals("on/20/5/3/30000", optionsOf(fd).toString());
@@ -563,7 +578,7 @@ class InheritingListenersTest {
         Policy policy = byClient();
         int listenerFd = kernel.listen(serverSocket);
         kernel.failCarry = true;
-        for (int i = 1; i < InheritingListeners.GUESS_AFTER; i++) {
+        for (int i = 1; i < InheritingListeners.WINDOW; i++) {
             acceptFrom(NEAR, policy);
         }
         int fd = kernel.handshake(serverSocket);
