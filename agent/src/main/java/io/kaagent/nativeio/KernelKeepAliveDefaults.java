@@ -12,20 +12,44 @@ import java.nio.charset.StandardCharsets;
  */
 public final class KernelKeepAliveDefaults {
     private static final String SYSCTLS = "/proc/sys/net/ipv4/";
+    /** How long {@link #recent} keeps what it read. */
+    private static final long RECENT_NANOS = 1_000_000_000L;
+    private static volatile KernelKeepAliveDefaults recent;
 
     private final int idleSeconds;
     private final int intervalSeconds;
     private final int count;
+    private final long readAtNanos;
 
     KernelKeepAliveDefaults(int idleSeconds, int intervalSeconds, int count) {
         this.idleSeconds = idleSeconds;
         this.intervalSeconds = intervalSeconds;
         this.count = count;
+        this.readAtNanos = System.nanoTime();
     }
 
     public static KernelKeepAliveDefaults read() {
         return new KernelKeepAliveDefaults(sysctl("tcp_keepalive_time", 7200), sysctl("tcp_keepalive_intvl", 75),
                 sysctl("tcp_keepalive_probes", 9));
+    }
+
+    /**
+     * As {@link #read}, at most a second old: a listener that guesses puts back the sockets of clients no rule is for
+     * one by one, and three files opened and read for each cost this host ~30 µs.
+     */
+    public static KernelKeepAliveDefaults recent() {
+        KernelKeepAliveDefaults memo = recent;
+        if (memo == null || System.nanoTime() - memo.readAtNanos >= RECENT_NANOS) {
+            memo = read();
+            recent = memo;
+        }
+        return memo;
+    }
+
+    /** Whether both have the same three timers. */
+    public boolean sameTimers(KernelKeepAliveDefaults other) {
+        return other != null && idleSeconds == other.idleSeconds && intervalSeconds == other.intervalSeconds
+                && count == other.count;
     }
 
     private static int sysctl(String name, int kernelDefault) {

@@ -164,11 +164,14 @@ public final class NativeSocketOptions {
      * again once a socket has its own value, so the sysctl's value is copied), TCP_USER_TIMEOUT 0.
      */
     public void reset(int fd, KernelKeepAliveDefaults defaults) throws NativeSocketException {
+        reset(fd, transientValues(defaults.idleSeconds(), defaults.intervalSeconds(), defaults.count(), 0));
+    }
+
+    /** As {@link #reset(int, KernelKeepAliveDefaults)}, with the defaults' values prepared (user timeout 0). */
+    public void reset(int fd, KeepAliveValues values) throws NativeSocketException {
         if (fd < 0) {
             throw new NativeSocketException("setsockopt", 9, "socket has no file descriptor");
         }
-        KeepAliveValues values = transientValues(defaults.idleSeconds(), defaults.intervalSeconds(),
-                defaults.count(), 0);
         set(fd, constants.solSocket, constants.soKeepAlive, values.off, "SO_KEEPALIVE");
         set(fd, constants.ipprotoTcp, constants.keepIdle, values.idle, "TCP_KEEPIDLE");
         set(fd, constants.ipprotoTcp, constants.keepInterval, values.interval, "TCP_KEEPINTVL");

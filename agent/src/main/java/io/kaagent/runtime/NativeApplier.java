@@ -17,6 +17,18 @@ final class NativeApplier implements OptionApplier, InheritingListeners.Kernel, 
             new ConcurrentHashMap<KeepAliveSettings, KeepAliveValues>();
     /** The last settings used: most sockets of a JVM fall under one rule, and this spares the map lookup. */
     private volatile Prepared last;
+    /** The values {@link #reset} sets, for the sysctls they were prepared for. */
+    private volatile Reset lastReset;
+
+    private static final class Reset {
+        final KernelKeepAliveDefaults defaults;
+        final KeepAliveValues values;
+
+        Reset(KernelKeepAliveDefaults defaults, KeepAliveValues values) {
+            this.defaults = defaults;
+            this.values = values;
+        }
+    }
 
     private static final class Prepared {
         final KeepAliveSettings settings;
@@ -69,14 +81,27 @@ final class NativeApplier implements OptionApplier, InheritingListeners.Kernel, 
         apply(listenerFd, settings, settings.userTimeoutMillis() != 0);
     }
 
+    /** What nobody set, prepared once per value of the sysctls: a guessing listener puts sockets back one by one. */
     @Override
     public void reset(int fd) throws Throwable {
-        options.reset(fd, KernelKeepAliveDefaults.read());
+        KernelKeepAliveDefaults defaults = KernelKeepAliveDefaults.recent();
+        Reset memo = lastReset;
+        if (memo == null || !memo.defaults.sameTimers(defaults)) {
+            KeepAliveValues values = options.prepare(defaults.idleSeconds(), defaults.intervalSeconds(),
+                    defaults.count(), 0);
+            if (values == null) { // the native slots are all taken: values for this call only
+                options.reset(fd, defaults);
+                return;
+            }
+            memo = new Reset(defaults, values);
+            lastReset = memo;
+        }
+        options.reset(fd, memo.values);
     }
 
     @Override
     public boolean untouched(int fd) throws Throwable {
-        KernelKeepAliveDefaults defaults = KernelKeepAliveDefaults.read();
+        KernelKeepAliveDefaults defaults = KernelKeepAliveDefaults.recent();
         return !options.getKeepAlive(fd) && options.getTcpKeepIdle(fd) == defaults.idleSeconds()
                 && options.getTcpKeepInterval(fd) == defaults.intervalSeconds()
                 && options.getTcpKeepCount(fd) == defaults.count() && options.getTcpUserTimeout(fd) <= 0;

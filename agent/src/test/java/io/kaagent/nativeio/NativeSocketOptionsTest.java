@@ -1,8 +1,10 @@
 package io.kaagent.nativeio;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -32,6 +34,29 @@ class NativeSocketOptionsTest {
             int secondFd = fdOf(second);
             options.apply(secondFd, options.transientValues(41, 9, 5, 0), false);
             assertOptions(options, secondFd, 41, 9, 5, 0);
+        }
+    }
+
+    /** A socket set in full, then reset with prepared values: it reports what a socket nobody set reports. */
+    @Test
+    void aResetSocketReportsWhatNobodySet() throws Exception {
+        NativeSocketOptions options = NativeSocketOptions.load();
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             Socket untouched = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
+             Socket reset = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort())) {
+            int fd = fdOf(reset);
+            options.apply(fd, options.prepare(31, 7, 4, 12000), true);
+            KernelKeepAliveDefaults defaults = KernelKeepAliveDefaults.recent();
+            assertSame(defaults, KernelKeepAliveDefaults.recent(), "read at most once a second");
+            assertTrue(defaults.sameTimers(KernelKeepAliveDefaults.read()));
+            options.reset(fd, options.prepare(defaults.idleSeconds(), defaults.intervalSeconds(), defaults.count(), 0));
+
+            int nobodys = fdOf(untouched);
+            assertFalse(options.getKeepAlive(fd), "SO_KEEPALIVE");
+            assertEquals(options.getTcpKeepIdle(nobodys), options.getTcpKeepIdle(fd), "TCP_KEEPIDLE");
+            assertEquals(options.getTcpKeepInterval(nobodys), options.getTcpKeepInterval(fd), "TCP_KEEPINTVL");
+            assertEquals(options.getTcpKeepCount(nobodys), options.getTcpKeepCount(fd), "TCP_KEEPCNT");
+            assertEquals(0, options.getTcpUserTimeout(fd), "TCP_USER_TIMEOUT");
         }
     }
 
