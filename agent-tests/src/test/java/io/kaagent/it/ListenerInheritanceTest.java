@@ -249,40 +249,13 @@ class ListenerInheritanceTest {
     @ValueSource(strings = {"server-socket", "channel-selector"})
     void aListenerGuessesTheValuesMostClientsGetAndTheOthersStillGetTheirOwn(String path, @TempDir Path dir)
             throws Exception {
-        KernelSocketReader.assumeAvailable();
-        int port = FreePorts.allocate(1)[0];
-        Path policy = Policies.write(dir, BY_CLIENT.formatted(port));
         List<String> from = new ArrayList<>();
         for (int i = 0; i < WINDOW; i++) {
             from.add(i % 10 == 9 ? STRANGER : NEAR); // the window it learns from: each socket set one by one
         }
         from.addAll(List.of(NEAR, NEAR, STRANGER, OTHER, NEAR, STRANGER, OTHER, NEAR));
-        try (ChildJvm app = ChildJvm.builder().agent(policy).mainClass("PathsServer")
-                .args(path, port, from.size()).start()) {
-            app.awaitStdout("LISTENING", TestEnv.START_TIMEOUT);
-            awaitNativeMode(app);
-            List<Socket> clients = new ArrayList<>();
-            try {
-                for (String client : from) {
-                    clients.add(exchangedFrom(client, port));
-                }
-                app.awaitStdout("READY", TestEnv.STEP_TIMEOUT);
-                KernelSocketReader kernel = KernelSocketReader.of(app.pid());
-                List<Executable> checks = everyAcceptedSocketHasItsOwnRule(kernel, port, clients, app);
-                checks.add(() -> assertOptions(applied(37, 6, 4, 61_000), kernel, kernel.listeningOn(port),
-                        "the listening socket carries the guess\n" + app.describe()));
-                assertAll(checks);
-                try (AgentJmx jmx = AgentJmx.attach(app.pid())) {
-                    assertAll(
-                            () -> assertEquals(4, jmx.longAttribute("SocketsInherited"),
-                                    "the near clients after the window copied the listener"),
-                            () -> assertEquals(from.stream().filter(a -> !a.equals(STRANGER)).count(),
-                                    jmx.longAttribute("SocketsApplied"), "all but the strangers' sockets are under a rule"));
-                }
-            } finally {
-                closeAll(clients);
-            }
-        }
+        acceptInTurn(path, dir, from, applied(37, 6, 4, 61_000), "the listening socket carries the guess", 4,
+                "the near clients after the window copied the listener");
     }
 
     /**
@@ -292,9 +265,6 @@ class ListenerInheritanceTest {
      */
     @Test
     void aGuessThatMissesTooOftenIsTakenBack(@TempDir Path dir) throws Exception {
-        KernelSocketReader.assumeAvailable();
-        int port = FreePorts.allocate(1)[0];
-        Path policy = Policies.write(dir, BY_CLIENT.formatted(port));
         List<String> from = new ArrayList<>();
         for (int i = 0; i < WINDOW + 2; i++) {
             from.add(NEAR);
@@ -303,10 +273,23 @@ class ListenerInheritanceTest {
             from.add(STRANGER);
         }
         from.addAll(List.of(NEAR, NEAR));
+        acceptInTurn("server-socket", dir, from, untouched(), "the listening socket, the guess taken back", 2,
+                "none copied since the strangers came");
+    }
+
+    /**
+     * PathsServer on this path under {@link #BY_CLIENT}, one client after another from these addresses; then every
+     * accepted socket and the listener read from outside the process, and the agent's counters.
+     */
+    private static void acceptInTurn(String path, Path dir, List<String> from, KernelSocketOptions listener,
+            String listenerWhat, long inherited, String inheritedWhy) throws Exception {
+        KernelSocketReader.assumeAvailable();
+        int port = FreePorts.allocate(1)[0];
+        Path policy = Policies.write(dir, BY_CLIENT.formatted(port));
         try (ChildJvm app = ChildJvm.builder().agent(policy).mainClass("PathsServer")
-                .args("server-socket", port, from.size()).start()) {
+                .args(path, port, from.size()).start()) {
             app.awaitStdout("LISTENING", TestEnv.START_TIMEOUT);
-            awaitNativeMode(app);
+            awaitNativeMode(app); // listeners hand values on, and learn, from then on
             List<Socket> clients = new ArrayList<>();
             try {
                 for (String client : from) {
@@ -315,11 +298,15 @@ class ListenerInheritanceTest {
                 app.awaitStdout("READY", TestEnv.STEP_TIMEOUT);
                 KernelSocketReader kernel = KernelSocketReader.of(app.pid());
                 List<Executable> checks = everyAcceptedSocketHasItsOwnRule(kernel, port, clients, app);
-                checks.add(() -> assertOptions(untouched(), kernel, kernel.listeningOn(port),
-                        "the listening socket, the guess taken back\n" + app.describe()));
+                checks.add(() -> assertOptions(listener, kernel, kernel.listeningOn(port),
+                        listenerWhat + "\n" + app.describe()));
                 assertAll(checks);
                 try (AgentJmx jmx = AgentJmx.attach(app.pid())) {
-                    assertEquals(2, jmx.longAttribute("SocketsInherited"), "none copied since the strangers came");
+                    assertAll(
+                            () -> assertEquals(inherited, jmx.longAttribute("SocketsInherited"), inheritedWhy),
+                            () -> assertEquals(from.stream().filter(a -> !a.equals(STRANGER)).count(),
+                                    jmx.longAttribute("SocketsApplied"),
+                                    "all but the strangers' sockets are under a rule"));
                 }
             } finally {
                 closeAll(clients);

@@ -35,7 +35,7 @@ public final class KernelKeepAliveDefaults {
 
     /**
      * As {@link #read}, at most a second old: a listener that guesses puts back the sockets of clients no rule is for
-     * one by one, and three files opened and read for each cost this host ~30 µs.
+     * one by one, and three files opened and read for each cost ~120 µs on a host with slow system calls.
      */
     public static KernelKeepAliveDefaults recent() {
         KernelKeepAliveDefaults memo = recent;

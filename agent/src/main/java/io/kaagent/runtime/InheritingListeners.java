@@ -18,9 +18,8 @@ import io.kaagent.policy.Rule;
  *
  * <p>Where the rule depends on the client (a rule by cidr or host), the listener may still guess: when all but at
  * most {@link #MAX_LEARN_MISSES} of {@link #WINDOW} sockets in a row were decided the same values (the first
- * values of the window), it carries them (GUESSING). Each accepted
- * socket is then decided as usual, and the guess checked against it: the same values and SO_KEEPALIVE on cost one
- * getsockopt; other values are set in full (TCP_USER_TIMEOUT too); no rule, or a rule with keepalive off, puts the
+ * values of the window), it carries them (GUESSING). Each accepted socket is then decided as usual, and the guess
+ * checked against it: the same values and SO_KEEPALIVE on cost one getsockopt; other values are set in full (TCP_USER_TIMEOUT too); no rule, or a rule with keepalive off, puts the
  * copied values back, so that such a socket reports what nobody set, as it would without the guess. Putting back
  * costs five setsockopt calls, so a guess that misses more than {@link #MAX_MISSES} of {@link #WINDOW} sockets is
  * taken back for good.
@@ -79,8 +78,9 @@ final class InheritingListeners {
      */
     static final int MAX_LEARN_MISSES = WINDOW / 8;
     /**
-     * A guess is taken back as soon as more sockets of a window than this were decided other values or none. Where a hit costs one
-     * getsockopt and a miss up to five setsockopt calls, the guess still saves system calls at this rate.
+     * A guess is taken back as soon as more sockets of a window than this were decided other values or none. Where
+     * a hit costs one getsockopt and a miss up to five setsockopt calls, the guess still saves system calls at this
+     * rate.
      */
     static final int MAX_MISSES = WINDOW / 4;
 

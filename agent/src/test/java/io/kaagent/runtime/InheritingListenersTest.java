@@ -166,11 +166,19 @@ class InheritingListenersTest {
     }
 
     private Rule accept(int fd, Policy inForce, InetAddress client) throws Throwable {
+        Rule[] inherited = new Rule[1];
+        Rule rule = accept(listeners, kernel, serverSocket, fd, inForce, client, inherited);
+        lastInherited = inherited[0] != null;
+        return rule;
+    }
+
+    /** @param inherited receives the inherited rule, or null when the socket was decided on its own */
+    private static Rule accept(InheritingListeners listeners, FakeKernel kernel, Object serverSocket, int fd,
+            Policy inForce, InetAddress client, Rule[] inherited) throws Throwable {
         InheritingListeners.Listener from = listeners.listener(serverSocket);
-        Rule inherited = listeners.inherited(from, inForce, Endpoint.accepted(client, PORT), fd);
-        lastInherited = inherited != null;
-        if (inherited != null) {
-            return inherited;
+        inherited[0] = listeners.inherited(from, inForce, Endpoint.accepted(client, PORT), fd);
+        if (inherited[0] != null) {
+            return inherited[0];
         }
         Rule rule = inForce.match(INBOUND, null, client, PORT);
         boolean inFull = from.mayHandOnStaleValues();
@@ -621,21 +629,8 @@ class InheritingListenersTest {
                     }
                     int fd = queue.poll();
                     InetAddress client = clients.get(fd);
-                    InheritingListeners.Listener from = fresher.listener(listener);
-                    Rule inherited = fresher.inherited(from, policy, Endpoint.accepted(client, PORT), fd);
-                    if (inherited == null) {
-                        Rule rule = policy.match(INBOUND, null, client, PORT);
-                        boolean inFull = from.mayHandOnStaleValues();
-                        if (rule == null || rule.keepaliveOff()) {
-                            if (inFull) {
-                                fresher.putBackIfCopied(fd);
-                            }
-                        } else {
-                            fresh.set(fd, rule.settings(), inFull);
-                        }
-                        fresher.decided(from, policy, rule);
-                    }
-                    if (from.state() == InheritingListeners.GUESSING) {
+                    accept(fresher, fresh, listener, fd, policy, client, new Rule[1]);
+                    if (fresher.listener(listener).state() == InheritingListeners.GUESSING) {
                         guesses++;
                     }
                     assertEquals(expectedFor(client), fresh.options.get(fd).toString(),
