@@ -335,17 +335,7 @@ class ListenerInheritanceTest {
 
     /** A client bound to this loopback address (any of 127/8 is this host's), one line exchanged. */
     private static Socket exchangedFrom(String clientAddress, int port) throws IOException {
-        Socket socket = new Socket();
-        try {
-            socket.bind(new InetSocketAddress(InetAddress.getByName(clientAddress), 0));
-            socket.connect(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port), 5000);
-            socket.setSoTimeout(5000);
-            exchange(socket);
-            return socket;
-        } catch (IOException e) {
-            socket.close();
-            throw e;
-        }
+        return exchanged(connectFrom(clientAddress, port));
     }
 
     private static void assertEveryAcceptedSocketHasTheRule(KernelSocketReader kernel, int port, List<Socket> clients,
@@ -362,7 +352,11 @@ class ListenerInheritanceTest {
     }
 
     private static Socket exchanged(int port) throws IOException {
-        Socket socket = connect(port);
+        return exchanged(connect(port));
+    }
+
+    /** The socket once one line went out and came back; closed when that failed. */
+    private static Socket exchanged(Socket socket) throws IOException {
         try {
             exchange(socket);
             return socket;
@@ -389,10 +383,23 @@ class ListenerInheritanceTest {
     }
 
     private static Socket connect(int port) throws IOException {
+        return connectFrom(null, port);
+    }
+
+    /** Connected to 127.0.0.1 from this client address (null: the kernel's choice); closed when that failed. */
+    private static Socket connectFrom(String clientAddress, int port) throws IOException {
         Socket socket = new Socket();
-        socket.connect(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port), 5000);
-        socket.setSoTimeout(5000);
-        return socket;
+        try {
+            if (clientAddress != null) {
+                socket.bind(new InetSocketAddress(InetAddress.getByName(clientAddress), 0));
+            }
+            socket.connect(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port), 5000);
+            socket.setSoTimeout(5000);
+            return socket;
+        } catch (IOException e) {
+            socket.close();
+            throw e;
+        }
     }
 
     /** One line out, its echo back. */
