@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 
 import io.kaagent.attach.AttachProtocol;
 import io.kaagent.config.PolicyException;
@@ -51,6 +52,12 @@ public final class Agent {
      * framework first opens its first connection.
      */
     private static final long PREPARE_DELAY_MILLIS = 30;
+    /**
+     * How much longer the preparation waits for a policy that is still being read (a text not compiled before: a
+     * fresh container's first start) unless a socket class asks sooner, and how often it looks.
+     */
+    private static final long PREPARE_AFTER_POLICY_MAX_MILLIS = 250;
+    private static final long PREPARE_AFTER_POLICY_POLL_MILLIS = 2;
     /** How long a JVM's exit waits for the init thread to have read (and judged) the policy. */
     private static final long POLICY_AT_EXIT_MILLIS = 5000;
     private static volatile KeepAliveRuntime running;
@@ -196,6 +203,20 @@ public final class Agent {
     }
 
     /**
+     * Where the policy is still being read (its text was not compiled before, as at a fresh container's first start),
+     * the preparation waits for it, bounded: there it begins by rewriting a socket class with ASM, after copying the
+     * agent's libraries out (~10 ms of a hello world's wall time on two cores, measured), while a short-lived JVM's
+     * exit waits for the policy's verdict. A socket class loading meanwhile calls for the preparation at once.
+     */
+    private static void awaitPolicyUnlessWanted(HookInstaller hooks, LaunchPolicyRead launchPolicy)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PREPARE_AFTER_POLICY_MAX_MILLIS);
+        while (!launchPolicy.isRead() && !hooks.socketsWanted() && System.nanoTime() - deadline < 0) {
+            hooks.awaitPreparationWanted(PREPARE_AFTER_POLICY_POLL_MILLIS);
+        }
+    }
+
+    /**
      * At launch on JDK 17+: premain only registers the hook transformer (see {@link HookInstaller#register}); the
      * init thread opens java.base, defines the bridge and installs its handlers, ~35 ms of a cold JVM that the
      * application's main no longer waits for. A socket class loaded meanwhile waits at its load for this, so no
@@ -215,6 +236,7 @@ public final class Agent {
                     // Not at once: on two cores the preparation slowed a hello world's own few milliseconds. A
                     // socket class loading before the delay is over calls for it at once.
                     hooks.awaitPreparationWanted(PREPARE_DELAY_MILLIS);
+                    awaitPolicyUnlessWanted(hooks, launchPolicy);
                     delayForTests("ka.agent.test.prepareDelayMillis");
                     // Through a hooked class when it can, which puts the bridge in without java.base opened: the
                     // opening (the JDK's first lambdas, ~8 ms here) then waits until the handlers are in, and an
