@@ -135,13 +135,30 @@ final class Init {
         if (posix) {
             String owner = Files.getOwner(dir, LinkOption.NOFOLLOW_LINKS).getName();
             Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
-            if (!owner.equals(System.getProperty("user.name"))
+            if (!ownedByThisProcess(dir, owner)
                     || permissions.contains(PosixFilePermission.GROUP_WRITE)
                     || permissions.contains(PosixFilePermission.OTHERS_WRITE)) {
                 throw new IOException(dir + " belongs to " + owner + " or is writable by others: not used");
             }
         }
         return dir;
+    }
+
+    /**
+     * By the user id where there is /proc (the owner of /proc/self is this process's effective user id): a
+     * container run under a user id without a name has {@code user.name} "?" and an owner named by its number, and
+     * compared by name it never loaded the stub from the directory it made itself. The same test as
+     * io.kaagent.cache.CacheDirectory's, written out here: this class lives in jffi's module, which cannot read the
+     * agent's.
+     */
+    private static boolean ownedByThisProcess(Path dir, String ownerName) throws IOException {
+        Object ownUid;
+        try {
+            ownUid = Files.getAttribute(new File("/proc/self").toPath(), "unix:uid");
+        } catch (IOException | RuntimeException noProc) {
+            return ownerName.equals(System.getProperty("user.name"));
+        }
+        return ownUid.equals(Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS));
     }
 
     private static boolean sameContent(Path file, byte[] expected) throws IOException {

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,6 +51,39 @@ class CacheDirectoryTest {
         Path link = Files.createSymbolicLink(dir.resolve("link"), real);
         assertTrue(new CacheDirectory(real.toFile()).usable(false));
         assertFalse(new CacheDirectory(link.toFile()).usable(false));
+    }
+
+    @Test
+    void aDirectoryOfThisProcessIsUsedWhateverUserNameSays(@TempDir Path dir) throws Exception {
+        Path own = Files.createDirectory(dir.resolve("own"),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        String user = System.getProperty("user.name");
+        try {
+            // What the JDK says in a container run under a user id /etc/passwd does not name (OpenShift).
+            System.setProperty("user.name", "?");
+            assertTrue(new CacheDirectory(own.toFile()).usable(false), "checked by the user id, not the name");
+        } finally {
+            System.setProperty("user.name", user);
+        }
+    }
+
+    @Test
+    void theProcessUserIdIsTheOwnerOfWhatItCreates(@TempDir Path dir) throws Exception {
+        Path file = Files.write(dir.resolve("mine"), new byte[] {1});
+        assertEquals(Files.getAttribute(file, "unix:uid"), CacheDirectory.processUid());
+    }
+
+    @Test
+    void aDirectoryOfAnotherUserIsNotUsed(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(Integer.valueOf(0).equals(CacheDirectory.processUid()),
+                "giving a directory to another user needs root");
+        Path theirs = Files.createDirectory(dir.resolve("theirs"),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Files.write(theirs.resolve("entry.bin"), new byte[] {1, 2, 3});
+        Files.setAttribute(theirs, "unix:uid", 54321);
+        CacheDirectory cache = new CacheDirectory(theirs.toFile());
+        assertFalse(cache.usable(true));
+        assertNull(cache.read("entry.bin"), "an entry of another user is never read");
     }
 
     @Test

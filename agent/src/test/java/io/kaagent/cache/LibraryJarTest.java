@@ -52,17 +52,26 @@ class LibraryJarTest {
         Path stale = Files.write(cacheDir.resolve("libs-00000000000000aa.jar"), new byte[] {1});
         Path recent = Files.write(cacheDir.resolve("libs-00000000000000bb.jar"), new byte[] {2});
         Path policy = Files.write(cacheDir.resolve("policy-1-1.bin"), new byte[] {3});
+        // What JVMs that ended while writing left: an hour old goes, younger may be a starting JVM's.
+        Path oldTemporary = Files.write(cacheDir.resolve("libs-0123456789abcdef.jar.5f-1.tmp"), new byte[0]);
+        Path youngTemporary = Files.write(cacheDir.resolve("policy-2-2.bin.6a-1.tmp"), new byte[] {4});
         long now = System.currentTimeMillis();
         Files.setLastModifiedTime(stale, java.nio.file.attribute.FileTime.fromMillis(
                 now - LibraryJar.STALE_MILLIS - 60_000));
+        Files.setLastModifiedTime(oldTemporary, java.nio.file.attribute.FileTime.fromMillis(
+                now - LibraryJar.STALE_TEMPORARY_MILLIS - 60_000));
+        Files.setLastModifiedTime(youngTemporary, java.nio.file.attribute.FileTime.fromMillis(
+                now - LibraryJar.STALE_TEMPORARY_MILLIS + 60_000));
         Files.setLastModifiedTime(policy, java.nio.file.attribute.FileTime.fromMillis(
                 now - LibraryJar.STALE_MILLIS - 60_000));
         CacheDirectory cache = new CacheDirectory(cacheDir.toFile());
         try (JarFile outer = new JarFile(agentJar(dir, "new")); JarFile libs = LibraryJar.open(outer, cache, BUILD)) {
             assertNotNull(libs);
         }
-        assertEquals(List.of("libs-00000000000000bb.jar", "libs-0123456789abcdef.jar", "policy-1-1.bin"),
-                names(cacheDir), "another build's copy of the last day stays, as does every other entry");
+        assertEquals(List.of("libs-00000000000000bb.jar", "libs-0123456789abcdef.jar", "policy-1-1.bin",
+                "policy-2-2.bin.6a-1.tmp"), names(cacheDir),
+                "another build's copy of the last day stays, as does every other entry and a temporary file of the "
+                        + "last hour");
         assertTrue(Files.exists(recent));
     }
 

@@ -254,6 +254,8 @@ public final class ChildJvm implements AutoCloseable {
         private final Map<String, String> env = new LinkedHashMap<>();
         private String agentOption;
         private boolean agent;
+        private Path agentJar;
+        private Integer uid;
         private Path classPath;
         private Path directory;
         private String mainClass;
@@ -275,6 +277,18 @@ public final class ChildJvm implements AutoCloseable {
         public Builder agentOption(String option) {
             this.agent = true;
             this.agentOption = option;
+            return this;
+        }
+
+        /** Another copy of ka-agent.jar (one another user can read), instead of the build's. */
+        public Builder agentJar(Path jar) {
+            this.agentJar = jar;
+            return this;
+        }
+
+        /** Runs the JVM under that user and group id, with no supplementary groups (setpriv; needs root). */
+        public Builder runAs(int uid) {
+            this.uid = uid;
             return this;
         }
 
@@ -332,10 +346,13 @@ public final class ChildJvm implements AutoCloseable {
                 throw new IllegalStateException("no main class");
             }
             List<String> cmd = new ArrayList<>();
+            if (uid != null) {
+                cmd.addAll(List.of("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups", "--"));
+            }
             cmd.add(TestEnv.javaExecutable().toString());
             cmd.addAll(jvmArgs);
             if (agent) {
-                String javaagent = "-javaagent:" + TestEnv.agentJar();
+                String javaagent = "-javaagent:" + (agentJar == null ? TestEnv.agentJar() : agentJar);
                 cmd.add(agentOption == null ? javaagent : javaagent + "=" + agentOption);
             }
             systemProperties.forEach((k, v) -> cmd.add("-D" + k + "=" + v));

@@ -1,0 +1,121 @@
+package io.kaagent.it;
+
+import static io.kaagent.it.support.KernelAssertions.assertOptions;
+import static io.kaagent.it.support.KernelSocketOptions.applied;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.kaagent.it.support.AgentLog;
+import io.kaagent.it.support.ChildJvm;
+import io.kaagent.it.support.EchoServer;
+import io.kaagent.it.support.KernelSocketReader;
+import io.kaagent.it.support.Policies;
+import io.kaagent.it.support.SampleOutput;
+import io.kaagent.it.support.TestEnv;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A container run under a user id that /etc/passwd does not name (OpenShift gives every container one; {@code docker
+ * run --user 54321} does too): the JDK says {@code user.name} is "?", and the owner of a file it makes is named by
+ * its number. The agent's cache directory and jffi's stub directory are checked by user id, so such a JVM loads the
+ * native layer (TCP_USER_TIMEOUT is set) and reads at its next start what it cached at its first. Compared by name,
+ * neither was ever used: fallback mode and a start without caches, every time.
+ */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class UnnamedUserTest {
+    /** A user id no passwd file of a test machine names. */
+    private static final int UID = 54321;
+
+    @Test
+    void aUserWithoutANameGetsNativeOptionsAndItsCaches(@TempDir Path dir) throws Exception {
+        KernelSocketReader.assumeAvailable();
+        TestEnv.requireOrSkip(TestEnv.isLinux() && "0".equals(String.valueOf(Files.getAttribute(
+                Paths.get("/proc/self"), "unix:uid"))) && Files.isExecutable(Paths.get("/usr/bin/setpriv")),
+                () -> "running a JVM under another user id needs Linux, root and setpriv (util-linux)");
+        // Everything that user reads is copied here, where it can: the repository may sit in a private directory.
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path agentJar = readableCopy(TestEnv.agentJar(), dir.resolve("ka-agent.jar"));
+        Path sampleJar = readableCopy(TestEnv.sampleJar(), dir.resolve("sample-apps.jar"));
+        Path base = Files.createDirectory(dir.resolve("cache-base"));
+        Files.setAttribute(base, "unix:uid", UID);
+        Files.setAttribute(base, "unix:gid", UID);
+        try (EchoServer server = EchoServer.start()) {
+            Path policy = Policies.write(dir, """
+                    version: 1
+                    rules:
+                      - {name: out, port: %d, idle: 31s, intvl: 7s, cnt: 4, user_timeout: 20s}
+                    """.formatted(server.port()));
+            Files.setPosixFilePermissions(policy, PosixFilePermissions.fromString("rw-r--r--"));
+            Path cache = base.resolve("ka-agent-_"); // "?" spelled as a file name
+
+            startAndCheck(server, policy, agentJar, sampleJar, base, "first start");
+            Map<String, Object> entries = entries(cache);
+            List<String> names = List.copyOf(entries.keySet());
+            assertTrue(names.stream().anyMatch(n -> n.startsWith("policy-") && n.endsWith(".bin"))
+                    && names.stream().anyMatch(n -> n.startsWith("libs-") && n.endsWith(".jar"))
+                    && names.stream().anyMatch(n -> n.startsWith("libjffi")),
+                    "the compiled policy, the libraries' copy and jffi's stub are cached: " + names);
+            assertTrue(names.stream().noneMatch(n -> n.endsWith(".tmp")), "no temporary file left: " + names);
+            for (Path entry : list(cache)) {
+                assertEquals(UID, Files.getAttribute(entry, "unix:uid"), entry + " belongs to the JVM's user");
+            }
+
+            startAndCheck(server, policy, agentJar, sampleJar, base, "second start");
+            assertEquals(entries, entries(cache),
+                    "the second start used every entry as the first wrote it: none written again, none added");
+        }
+    }
+
+    private static void startAndCheck(EchoServer server, Path policy, Path agentJar, Path sampleJar, Path base,
+            String what) throws Exception {
+        try (ChildJvm app = ChildJvm.builder().runAs(UID).agentJar(agentJar).classPath(sampleJar).agent(policy)
+                .sysProp("ka.agent.native.dir", base.toString())
+                .mainClass("PathsClient").args("socket-connect", "127.0.0.1", server.port()).start()) {
+            int[] local = SampleOutput.ports(app.awaitStdout("READY", TestEnv.START_TIMEOUT));
+            KernelSocketReader kernel = KernelSocketReader.of(app.pid());
+            assertOptions(applied(31, 7, 4, 20_000), kernel, kernel.connection(local[0], server.port()),
+                    what + ": the timers and TCP_USER_TIMEOUT, which only the native layer sets\n" + app.describe());
+            assertEquals(0, app.quit(TestEnv.STEP_TIMEOUT), app.describe());
+            List<String> complaints = app.stderrLines().stream()
+                    .filter(l -> l.startsWith("ka-agent: WARN") || l.startsWith("ka-agent: ERROR"))
+                    .collect(Collectors.toList());
+            assertTrue(complaints.isEmpty(), what + ": nothing to warn about; stderr:"
+                    + AgentLog.dump(app.stderrLines()));
+        }
+    }
+
+    private static Path readableCopy(Path from, Path to) throws IOException {
+        Files.copy(from, to);
+        Files.setPosixFilePermissions(to, PosixFilePermissions.fromString("rw-r--r--"));
+        return to;
+    }
+
+    /** Each entry's name and file key (device and inode): an entry written anew is a new file. */
+    private static Map<String, Object> entries(Path cache) throws IOException {
+        Map<String, Object> entries = new TreeMap<>();
+        for (Path entry : list(cache)) {
+            entries.put(entry.getFileName().toString(), Files.readAttributes(entry,
+                    java.nio.file.attribute.BasicFileAttributes.class).fileKey());
+        }
+        return entries;
+    }
+
+    private static List<Path> list(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.collect(Collectors.toList());
+        }
+    }
+}
