@@ -42,9 +42,7 @@ class UnnamedUserTest {
     @Test
     void aUserWithoutANameGetsNativeOptionsAndItsCaches(@TempDir Path dir) throws Exception {
         KernelSocketReader.assumeAvailable();
-        TestEnv.requireOrSkip(TestEnv.isLinux() && "0".equals(String.valueOf(Files.getAttribute(
-                Paths.get("/proc/self"), "unix:uid"))) && Files.isExecutable(Paths.get("/usr/bin/setpriv")),
-                () -> "running a JVM under another user id needs Linux, root and setpriv (util-linux)");
+        requireRootAndSetpriv();
         // Everything that user reads is copied here, where it can: the repository may sit in a private directory.
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path agentJar = readableCopy(TestEnv.agentJar(), dir.resolve("ka-agent.jar"));
@@ -79,6 +77,76 @@ class UnnamedUserTest {
         }
     }
 
+    /**
+     * A base image whose build ran one JVM with the agent as root, then opened root's directory to every user (the
+     * agent writes everything owner-only): a container under a user id without a name, whose own directory cannot
+     * even be made there, starts warm from it — the compiled policy, the rewritten classes, jffi's stub.
+     */
+    @Test
+    void anImagePrimedByRootServesAUserWithoutAName(@TempDir Path dir) throws Exception {
+        KernelSocketReader.assumeAvailable();
+        requireRootAndSetpriv();
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path agentJar = readableCopy(TestEnv.agentJar(), dir.resolve("ka-agent.jar"));
+        Path sampleJar = readableCopy(TestEnv.sampleJar(), dir.resolve("sample-apps.jar"));
+        Path base = Files.createDirectory(dir.resolve("opt-ka-agent")); // root's, rwxr-xr-x: like /opt in an image
+        Path logs = Files.createDirectory(dir.resolve("logs"));
+        Files.setAttribute(logs, "unix:uid", UID);
+        try (EchoServer server = EchoServer.start()) {
+            Path policy = Policies.write(dir, """
+                    version: 1
+                    log: info
+                    rules:
+                      - {name: out, port: %d, idle: 31s, intvl: 7s, cnt: 4, user_timeout: 20s}
+                    """.formatted(server.port()));
+            Files.setPosixFilePermissions(policy, PosixFilePermissions.fromString("rw-r--r--"));
+            try (ChildJvm build = ChildJvm.builder().agentJar(agentJar).classPath(sampleJar).agent(policy)
+                    .sysProp("ka.agent.native.dir", base.toString())
+                    .mainClass("PathsClient").args("socket-connect", "127.0.0.1", server.port()).start()) {
+                build.awaitStderr(l -> l.contains("ka-agent") && l.contains(" started: "), TestEnv.START_TIMEOUT);
+                assertEquals(0, build.quit(TestEnv.STEP_TIMEOUT), build.describe());
+            }
+            Path primed = base.resolve("ka-agent-root");
+            // The image's next step: chmod -R go+rX
+            Files.setPosixFilePermissions(primed, PosixFilePermissions.fromString("rwxr-xr-x"));
+            for (Path entry : list(primed)) {
+                Files.setPosixFilePermissions(entry, PosixFilePermissions.fromString("rw-r--r--"));
+            }
+            Path classLog = logs.resolve("classes.txt");
+            try (ChildJvm app = ChildJvm.builder().runAs(UID).agentJar(agentJar).classPath(sampleJar).agent(policy)
+                    .jvmArg("-Xlog:class+load:file=" + classLog)
+                    .sysProp("ka.agent.native.dir", base.toString())
+                    .mainClass("PathsClient").args("socket-connect", "127.0.0.1", server.port()).start()) {
+                int[] local = SampleOutput.ports(app.awaitStdout("READY", TestEnv.START_TIMEOUT));
+                KernelSocketReader kernel = KernelSocketReader.of(app.pid());
+                assertOptions(applied(31, 7, 4, 20_000), kernel, kernel.connection(local[0], server.port()),
+                        "TCP_USER_TIMEOUT: jffi's stub loaded from root's directory\n" + app.describe());
+                app.awaitStderr(l -> l.contains("ka-agent") && l.contains(" started: "), TestEnv.START_TIMEOUT);
+                assertEquals(0, app.quit(TestEnv.STEP_TIMEOUT), app.describe());
+                assertNoComplaints(app, "a container of another user");
+            }
+            assertTrue(!Files.exists(base.resolve("ka-agent-_")), "the user could not make a directory of its own");
+            List<String> loaded = Files.readAllLines(classLog);
+            assertTrue(loaded.stream().noneMatch(l -> l.contains("io.kaagent.config.SimpleYamlComposer ")),
+                    "the policy came compiled from root's directory: no YAML was read");
+            assertTrue(loaded.stream().noneMatch(l -> l.contains("io.kaagent.instrument.HookMethodVisitor ")),
+                    "the socket classes came rewritten from root's directory: none was rewritten here");
+        }
+    }
+
+    private static void requireRootAndSetpriv() throws IOException {
+        TestEnv.requireOrSkip(TestEnv.isLinux() && "0".equals(String.valueOf(Files.getAttribute(
+                Paths.get("/proc/self"), "unix:uid"))) && Files.isExecutable(Paths.get("/usr/bin/setpriv")),
+                () -> "running a JVM under another user id needs Linux, root and setpriv (util-linux)");
+    }
+
+    private static void assertNoComplaints(ChildJvm app, String what) {
+        List<String> complaints = app.stderrLines().stream()
+                .filter(l -> l.startsWith("ka-agent: WARN") || l.startsWith("ka-agent: ERROR"))
+                .collect(Collectors.toList());
+        assertTrue(complaints.isEmpty(), what + ": nothing to warn about; stderr:" + AgentLog.dump(app.stderrLines()));
+    }
+
     private static void startAndCheck(EchoServer server, Path policy, Path agentJar, Path sampleJar, Path base,
             String what) throws Exception {
         try (ChildJvm app = ChildJvm.builder().runAs(UID).agentJar(agentJar).classPath(sampleJar).agent(policy)
@@ -89,11 +157,7 @@ class UnnamedUserTest {
             assertOptions(applied(31, 7, 4, 20_000), kernel, kernel.connection(local[0], server.port()),
                     what + ": the timers and TCP_USER_TIMEOUT, which only the native layer sets\n" + app.describe());
             assertEquals(0, app.quit(TestEnv.STEP_TIMEOUT), app.describe());
-            List<String> complaints = app.stderrLines().stream()
-                    .filter(l -> l.startsWith("ka-agent: WARN") || l.startsWith("ka-agent: ERROR"))
-                    .collect(Collectors.toList());
-            assertTrue(complaints.isEmpty(), what + ": nothing to warn about; stderr:"
-                    + AgentLog.dump(app.stderrLines()));
+            assertNoComplaints(app, what);
         }
     }
 

@@ -69,8 +69,13 @@ final class Init {
         String name = resource.substring(resource.lastIndexOf('/') + 1);
         int dot = name.lastIndexOf('.');
         String hash = sha256(stub).substring(0, 16);
+        String targetName = name.substring(0, dot) + "-" + hash + name.substring(dot);
+        Path primed = primedStub(targetName, stub);
+        if (primed != null) {
+            return primed.toFile();
+        }
         Path dir = privateDirectory();
-        Path target = dir.resolve(name.substring(0, dot) + "-" + hash + name.substring(dot));
+        Path target = dir.resolve(targetName);
         if (!sameContent(target, stub)) {
             removeStaleTemporaries(dir);
             Path temporary = Files.createTempFile(dir, name, ".tmp");
@@ -109,12 +114,7 @@ final class Init {
      * nobody else can write to — a native library loaded from a place another user controls would be theirs to pick.
      */
     private static Path privateDirectory() throws IOException {
-        String base = System.getProperty("ka.agent.native.dir");
-        if (base == null || base.trim().isEmpty()) {
-            base = System.getProperty("java.io.tmpdir");
-        }
-        String user = System.getProperty("user.name", "unknown").replaceAll("[^A-Za-z0-9._-]", "_");
-        Path dir = new File(base, "ka-agent-" + user).toPath();
+        Path dir = new File(baseDirectory(), "ka-agent-" + userName()).toPath();
         boolean posix = Files.getFileAttributeView(dir.getParent(), PosixFileAttributeView.class) != null;
         if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
             try {
@@ -142,6 +142,41 @@ final class Init {
             }
         }
         return dir;
+    }
+
+    private static String baseDirectory() {
+        String base = System.getProperty("ka.agent.native.dir");
+        return base == null || base.trim().isEmpty() ? System.getProperty("java.io.tmpdir") : base;
+    }
+
+    private static String userName() {
+        return System.getProperty("user.name", "unknown").replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+
+    /**
+     * Root's copy of this stub, primed at an image's build for every user (io.kaagent.cache.CacheDirectory#primed,
+     * the same rule): {@code ka-agent-root} under the same base, a real directory root owns that no one else may
+     * write to. Null for root itself, and when there is no such copy: the stub then goes to this user's directory.
+     */
+    private static Path primedStub(String targetName, byte[] stub) {
+        if (userName().equals("root")) {
+            return null;
+        }
+        Path dir = new File(baseDirectory(), "ka-agent-root").toPath();
+        Path file = dir.resolve(targetName);
+        try {
+            if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                return null;
+            }
+            java.util.Map<String, Object> attributes = Files.readAttributes(dir, "unix:mode,uid,isDirectory",
+                    LinkOption.NOFOLLOW_LINKS);
+            Object mode = attributes.get("mode");
+            boolean trusted = Boolean.TRUE.equals(attributes.get("isDirectory")) && mode instanceof Integer
+                    && ((Integer) mode & 0022) == 0 && Integer.valueOf(0).equals(attributes.get("uid"));
+            return trusted && sameContent(file, stub) ? file : null;
+        } catch (IOException | RuntimeException unusable) {
+            return null;
+        }
     }
 
     /**

@@ -18,7 +18,8 @@ import java.util.Map;
  * agent's libraries ({@link LibraryJar}), the compiled policies and the rewritten hook classes are kept in. Used only
  * when it is a real directory of this user that nobody else may write to — what is read from it ends up as code (a
  * native library, the agent's own, JDK classes) or as the policy of this JVM. {@code -Dka.agent.cache=false} turns
- * the caches off (not jffi's stub, which has to live somewhere; the libraries then go to a temporary file).
+ * the caches off (not jffi's stub, which has to live somewhere; the libraries then go to a temporary file). Entries
+ * it lacks are read from root's directory under the same base when root primed it for every user ({@link #primed}).
  * <p>
  * The check reads the directory's owner and mode once per JVM: in a cold JVM that loads a dozen classes.
  */
@@ -29,12 +30,30 @@ public final class CacheDirectory {
     private static final int GROUP_OR_OTHERS_WRITE = 0022;
     private static volatile CacheDirectory forUser;
 
+    /** The user whose directory, filled at an image's build, every other user may read: see {@link #primed}. */
+    static final String PRIMING_USER = "root";
+
     private final File directory;
+    /** Where entries this directory lacks may be read from: root's, for another user; null if none. */
+    private final CacheDirectory primed;
+    /** Whether this is root's directory read by another user: usable when root owns it, and never written. */
+    private final boolean readOnlyOfRoot;
     private final Object lock = new Object();
     private Boolean privateChecked;
 
     public CacheDirectory(File directory) {
+        this(directory, null, false);
+    }
+
+    /** A user's directory that falls back on entries root primed in {@code primed} (for tests: forUser makes it). */
+    CacheDirectory(File directory, File primed) {
+        this(directory, primed == null ? null : new CacheDirectory(primed, null, true), false);
+    }
+
+    private CacheDirectory(File directory, CacheDirectory primed, boolean readOnlyOfRoot) {
         this.directory = directory;
+        this.primed = primed;
+        this.readOnlyOfRoot = readOnlyOfRoot;
     }
 
     /** This user's directory (one instance per JVM, so that its check is made once), or null with caching off. */
@@ -51,7 +70,9 @@ public final class CacheDirectory {
                     if (base == null || base.trim().isEmpty()) {
                         base = System.getProperty("java.io.tmpdir");
                     }
-                    dir = new CacheDirectory(new File(base, "ka-agent-" + safeUserName()));
+                    String user = safeUserName();
+                    File primed = user.equals(PRIMING_USER) ? null : new File(base, "ka-agent-" + PRIMING_USER);
+                    dir = new CacheDirectory(new File(base, "ka-agent-" + user), primed);
                     forUser = dir;
                 }
             }
@@ -85,14 +106,33 @@ public final class CacheDirectory {
     }
 
     /**
+     * Root's directory under the same base, which a non-root JVM reads entries from that its own lacks — its own
+     * cannot even be made where the base is root's and read-only, as at an image's {@code /opt}. A container image
+     * built as root primes it ({@code RUN java -version} with the agent, then {@code chmod -R go+rX} on it: the
+     * agent writes everything owner-only), and every container, whatever user it runs as, starts warm. Trusted as
+     * a system directory is: a real directory root owns that no one else may write to. Null for root itself, and
+     * when that directory is not there or not so.
+     */
+    public CacheDirectory primed() {
+        return primed != null && primed.usable(false) ? primed : null;
+    }
+
+    /** The file of that entry in root's directory ({@link #primed}), when there is one this JVM may use; else null. */
+    File primedFile(String name) {
+        // Looked at before the directory is checked: a start with nothing primed pays one failed stat, not the check.
+        File file = primed == null ? null : primed.file(name);
+        return file != null && file.isFile() && primed() != null ? file : null;
+    }
+
+    /**
      * Whether entries may be read from (and written to) it: it exists, is a directory (not a link) of this user,
      * and neither group nor others may write to it. Checked once; a directory missing at that check is re-checked
      * when {@code create} asks for it to be made (owner-only).
      */
     public boolean usable(boolean create) {
         synchronized (lock) {
-            if (privateChecked == null || (!privateChecked && create)) {
-                privateChecked = check(create);
+            if (privateChecked == null || (!privateChecked && create && !readOnlyOfRoot)) {
+                privateChecked = check(create && !readOnlyOfRoot);
             }
             return privateChecked;
         }
@@ -119,8 +159,10 @@ public final class CacheDirectory {
             Map<String, Object> attributes = Files.readAttributes(dir, "unix:mode,uid,isDirectory",
                     LinkOption.NOFOLLOW_LINKS);
             Object mode = attributes.get("mode");
+            Object uid = attributes.get("uid");
             return Boolean.TRUE.equals(attributes.get("isDirectory")) && mode instanceof Integer
-                    && ((Integer) mode & GROUP_OR_OTHERS_WRITE) == 0 && ownedByThisProcess(dir, attributes.get("uid"));
+                    && ((Integer) mode & GROUP_OR_OTHERS_WRITE) == 0
+                    && (readOnlyOfRoot ? Integer.valueOf(0).equals(uid) : ownedByThisProcess(dir, uid));
         } catch (IOException | RuntimeException e) {
             return false; // not POSIX, not ours, not there: no cache
         }
@@ -153,11 +195,21 @@ public final class CacheDirectory {
         }
     }
 
+    /** Whether there is an entry of that name to read, here or primed by root; without reading it. */
+    public boolean has(String name) {
+        return (file(name).isFile() && usable(false)) || primedFile(name) != null;
+    }
+
     /**
      * An entry's bytes, or null when there is none (or the directory is not private). java.io only: this runs inside
      * class-file transforms, where loading classes is best kept to a minimum.
      */
     public byte[] read(String name) {
+        byte[] own = readHere(name);
+        return own == null && primedFile(name) != null ? primed.readHere(name) : own;
+    }
+
+    private byte[] readHere(String name) {
         File entry = file(name);
         if (!entry.isFile() || !usable(false)) {
             return null;
@@ -185,7 +237,7 @@ public final class CacheDirectory {
      * meanwhile sees the old entry, none, or this one. A cache that cannot be written only costs the next start.
      */
     public void write(String name, byte[] bytes) {
-        if (!usable(true)) {
+        if (readOnlyOfRoot || !usable(true)) {
             return;
         }
         File temporary = file(name + "." + Long.toHexString(System.nanoTime()) + "-"

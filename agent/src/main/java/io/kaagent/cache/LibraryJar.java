@@ -61,6 +61,10 @@ public final class LibraryJar implements Function<JarFile, JarFile> {
                 // written anew below
             }
         }
+        JarFile primed = openPrimed(directory, name, nested.getSize());
+        if (primed != null) {
+            return primed;
+        }
         byte[] bytes = read(agentJar, nested);
         directory.write(name, bytes);
         if (file.isFile() && file.length() == bytes.length && directory.usable(false)) {
@@ -68,6 +72,19 @@ public final class LibraryJar implements Function<JarFile, JarFile> {
             return new JarFile(file, false);
         }
         return null; // the directory cannot be written
+    }
+
+    /** Root's copy, primed at an image's build (see CacheDirectory#primed); null when there is none to use. */
+    private static JarFile openPrimed(CacheDirectory directory, String name, long size) {
+        File file = directory.primedFile(name);
+        if (file == null || file.length() != size) {
+            return null;
+        }
+        try {
+            return new JarFile(file, false);
+        } catch (IOException unreadable) {
+            return null; // not made readable for other users, or damaged: copied into this user's directory
+        }
     }
 
     /**

@@ -61,11 +61,8 @@ final class HookClassCache {
 
     /** Whether every one of these classes (internal names) has an entry for this JDK, without reading them. */
     boolean hasEntries(Collection<String> classNames) {
-        if (!directory.usable(false)) {
-            return false;
-        }
         for (String className : classNames) {
-            if (!directory.file(entryName(className)).isFile()) {
+            if (!directory.has(entryName(className))) {
                 return false;
             }
         }

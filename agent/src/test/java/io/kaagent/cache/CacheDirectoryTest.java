@@ -87,6 +87,51 @@ class CacheDirectoryTest {
     }
 
     @Test
+    void entriesRootPrimedAreReadWhereTheUsersOwnHasNone(@TempDir Path dir) throws Exception {
+        Path primed = primedByRoot(dir, "rwxr-xr-x");
+        Files.write(primed.resolve("entry.bin"), new byte[] {1, 2, 3});
+        CacheDirectory cache = new CacheDirectory(dir.resolve("ka-agent-_").toFile(), primed.toFile());
+        assertTrue(cache.has("entry.bin"));
+        assertArrayEquals(new byte[] {1, 2, 3}, cache.read("entry.bin"));
+        assertFalse(cache.has("other.bin"));
+        cache.write("entry.bin", new byte[] {4});
+        assertArrayEquals(new byte[] {4}, cache.read("entry.bin"), "the user's own entry comes first");
+        assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(primed.resolve("entry.bin")),
+                "written into the user's own directory, never root's");
+        cache.primed().write("new.bin", new byte[] {5});
+        assertFalse(Files.exists(primed.resolve("new.bin")), "root's directory is only read");
+    }
+
+    @Test
+    void aPrimedDirectoryOthersMayWriteIsNotRead(@TempDir Path dir) throws Exception {
+        Path primed = primedByRoot(dir, "rwxr-xrwx");
+        Files.write(primed.resolve("entry.bin"), new byte[] {1});
+        CacheDirectory cache = new CacheDirectory(dir.resolve("ka-agent-_").toFile(), primed.toFile());
+        assertFalse(cache.has("entry.bin"));
+        assertNull(cache.read("entry.bin"));
+        assertNull(cache.primed());
+    }
+
+    @Test
+    void aPrimedDirectoryRootDoesNotOwnIsNotRead(@TempDir Path dir) throws Exception {
+        Path primed = primedByRoot(dir, "rwxr-xr-x");
+        Files.write(primed.resolve("entry.bin"), new byte[] {1});
+        Files.setAttribute(primed, "unix:uid", 54321);
+        CacheDirectory cache = new CacheDirectory(dir.resolve("ka-agent-_").toFile(), primed.toFile());
+        assertNull(cache.read("entry.bin"), "only root's directory serves every user");
+        assertNull(cache.primed());
+    }
+
+    /** Root's directory as an image build leaves it once made readable: only root (this test) can make one. */
+    static Path primedByRoot(Path dir, String permissions) throws Exception {
+        Assumptions.assumeTrue(Integer.valueOf(0).equals(CacheDirectory.processUid()),
+                "a directory root owns is made by root");
+        Path primed = Files.createDirectory(dir.resolve("ka-agent-root"));
+        Files.setPosixFilePermissions(primed, PosixFilePermissions.fromString(permissions));
+        return primed;
+    }
+
+    @Test
     void theUserNameIsSpelledAsJffisStubDirectorySpellsIt() {
         String user = System.getProperty("user.name");
         try {

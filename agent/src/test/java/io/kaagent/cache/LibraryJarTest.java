@@ -76,6 +76,23 @@ class LibraryJarTest {
     }
 
     @Test
+    void rootsPrimedCopyIsOpenedWhereTheUserHasNone(@TempDir Path dir) throws Exception {
+        Path primed = CacheDirectoryTest.primedByRoot(dir, "rwxr-xr-x");
+        File agent = agentJar(dir, "primed");
+        try (JarFile outer = new JarFile(agent);
+                JarFile copy = LibraryJar.open(outer, new CacheDirectory(primed.toFile()), BUILD)) {
+            assertNotNull(copy); // as an image build writes it
+        }
+        Path own = dir.resolve("ka-agent-_");
+        CacheDirectory cache = new CacheDirectory(own.toFile(), primed.toFile());
+        try (JarFile outer = new JarFile(agent); JarFile libs = LibraryJar.open(outer, cache, BUILD)) {
+            assertEquals("primed", text(libs, "io/kaagent/shaded/Lib.classdata"));
+            assertEquals(primed.resolve("libs-0123456789abcdef.jar").toString(), libs.getName());
+        }
+        assertTrue(!Files.exists(own), "nothing copied into the user's own directory");
+    }
+
+    @Test
     void aDamagedCopyIsWrittenAnew(@TempDir Path dir) throws Exception {
         File agent = agentJar(dir, "good");
         CacheDirectory cache = new CacheDirectory(dir.resolve("cache").toFile());
