@@ -26,7 +26,13 @@ final class BenchCaches {
     static String primed(BenchEnv env, String name, List<String> agentOptions) throws Exception {
         Path dir = env.work.resolve("cache-" + name);
         Files.createDirectories(dir);
+        return primedIn(env, dir, agentOptions);
+    }
+
+    /** As {@link #primed}, in that directory. */
+    static String primedIn(BenchEnv env, Path dir, List<String> agentOptions) throws Exception {
         String option = "-Dka.agent.native.dir=" + dir;
+        String name = dir.getFileName().toString();
         for (BenchEnv.Jdk jdk : env.jdks) {
             new ChildJvm(jdk.java).args(List.of(option)).args(agentOptions)
                     .args("-cp", env.classes, PrimeCaches.class.getName()).run(env.work)

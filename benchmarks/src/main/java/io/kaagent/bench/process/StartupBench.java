@@ -21,6 +21,11 @@ import java.util.stream.Stream;
  * round after round, so a burst of load on this shared machine hits them alike; "added" is the median of the
  * per-round differences to the no-agent run of the same round and JDK.
  *
+ * <p>Run as root (with setpriv), it also starts JVMs as a user id no passwd file names, as containers run on
+ * OpenShift: with no agent, with a new empty cache directory of that user's, and with a base directory that a root
+ * JVM primed and opened to every user (an image build, docs/operations.md); their "added" is to that user's no-agent
+ * run of the round.
+ *
  * <p>{@code -Dbench.runs=N} rounds (default 21), after 2 untimed warm-up rounds. {@code -Dbench.baseline=JAR}
  * ({@code BASELINE_JAR=} in run.sh) adds that jar with the same policy, interleaved: before/after in one run.
  */
@@ -28,6 +33,12 @@ public final class StartupBench {
     private static final String FRESH = "agent, 10-rule file, fresh directory";
     /** Stands in a variant's options for a new empty cache directory, made for each run. */
     private static final String FRESH_DIRECTORY = "<fresh cache directory>";
+    /** The user id of the "another user" variants: one no passwd file of a test machine names. */
+    private static final int OTHER_UID = 54321;
+    private static final String AS_OTHER_USER = "<as user " + OTHER_UID + ">";
+    private static final String OTHER_NONE = "user " + OTHER_UID + ": no agent";
+    private static final String OTHER_FRESH = "user " + OTHER_UID + ": fresh directory";
+    private static final String OTHER_PRIMED = "user " + OTHER_UID + ": image primed by root";
 
     private StartupBench() {
     }
@@ -38,6 +49,33 @@ public final class StartupBench {
                 Files.delete(path);
             }
         }
+    }
+
+    /** Root, with setpriv: the "another user" variants can run. */
+    private static boolean canRunAsAnotherUser() throws IOException {
+        return "0".equals(String.valueOf(Files.getAttribute(Path.of("/proc/self"), "unix:uid")))
+                && Files.isExecutable(Path.of("/usr/bin/setpriv"));
+    }
+
+    /**
+     * A base directory as an image build leaves it (docs/operations.md): root's, readable by everyone, and in it
+     * root's cache directory primed by one run per JDK and opened with {@code chmod -R go+rX}.
+     */
+    private static String primedImage(BenchEnv env, Path policy) throws Exception {
+        Path base = env.work.resolve("image");
+        if (Files.exists(base)) {
+            deleteTree(base);
+        }
+        Files.createDirectories(base);
+        String option = BenchCaches.primedIn(env, base, List.of("-javaagent:" + env.agentJar + "=" + policy));
+        Path root = base.resolve("ka-agent-root");
+        try (Stream<Path> entries = Files.walk(root)) {
+            for (Path entry : entries.collect(Collectors.toList())) {
+                Files.setPosixFilePermissions(entry, java.nio.file.attribute.PosixFilePermissions.fromString(
+                        Files.isDirectory(entry) ? "rwxr-xr-x" : "rw-r--r--"));
+            }
+        }
+        return option;
     }
 
     public static void main(String[] args) throws Exception {
@@ -60,6 +98,14 @@ public final class StartupBench {
         // compiled, the socket classes rewritten, and all of it written to the cache.
         variants.put(FRESH, List.of(FRESH_DIRECTORY, "-javaagent:" + env.agentJar + "=" + policy));
         variants.put("agent, embedded default", List.of(agentCache, "-javaagent:" + env.agentJar));
+        boolean otherUser = canRunAsAnotherUser();
+        if (otherUser) {
+            variants.put(OTHER_NONE, List.of(AS_OTHER_USER));
+            variants.put(OTHER_FRESH, List.of(AS_OTHER_USER, FRESH_DIRECTORY,
+                    "-javaagent:" + env.agentJar + "=" + policy));
+            variants.put(OTHER_PRIMED, List.of(AS_OTHER_USER, primedImage(env, policy),
+                    "-javaagent:" + env.agentJar + "=" + policy));
+        }
         String baseline = BenchEnv.baselineJar();
         if (baseline != null) {
             variants.put("baseline jar, 10-rule file", BenchCaches.primedAgent(env, "baseline", baseline, policy));
@@ -96,12 +142,17 @@ public final class StartupBench {
                     // Rotate the order each round: no variant always runs right after another's exit.
                     String name = names.get(Math.floorMod(i + round, names.size()));
                     Path fresh = Files.createTempDirectory(env.work, "fresh-");
-                    List<String> options = new ArrayList<>();
-                    for (String option : variants.get(name)) {
-                        options.add(option.equals(FRESH_DIRECTORY) ? "-Dka.agent.native.dir=" + fresh : option);
+                    List<String> options = new ArrayList<>(variants.get(name));
+                    boolean asOther = options.remove(AS_OTHER_USER);
+                    if (asOther) {
+                        Files.setAttribute(fresh, "unix:uid", OTHER_UID);
                     }
+                    options.replaceAll(o -> o.equals(FRESH_DIRECTORY) ? "-Dka.agent.native.dir=" + fresh : o);
                     ChildJvm child = new ChildJvm(jdk.java).args(options)
                             .args("-cp", env.classes, Hello.class.getName()).measureCpu();
+                    if (asOther) {
+                        child.asUser(OTHER_UID);
+                    }
                     ChildJvm.Result result = child.run(env.work).requireSuccess(jdk.label + " " + name);
                     deleteTree(fresh);
                     if (!result.out.contains("hello")) {
@@ -116,14 +167,15 @@ public final class StartupBench {
                 if (round < 0) {
                     continue;
                 }
-                double none = thisRound.get("no agent");
                 for (Map.Entry<String, Double> entry : thisRound.entrySet()) {
+                    // Each against the no-agent run of its own user.
+                    String none = entry.getKey().startsWith("user ") ? OTHER_NONE : "no agent";
                     wall.get(jdk.label).get(entry.getKey()).add(entry.getValue());
-                    added.get(jdk.label).get(entry.getKey()).add(entry.getValue() - none);
+                    added.get(jdk.label).get(entry.getKey()).add(entry.getValue() - thisRound.get(none));
                     double c = thisRoundCpu.get(entry.getKey());
                     if (!Double.isNaN(c)) {
                         cpu.get(jdk.label).get(entry.getKey()).add(c);
-                        cpuAdded.get(jdk.label).get(entry.getKey()).add(c - thisRoundCpu.get("no agent"));
+                        cpuAdded.get(jdk.label).get(entry.getKey()).add(c - thisRoundCpu.get(none));
                     }
                 }
             }
@@ -134,7 +186,7 @@ public final class StartupBench {
             for (String name : names) {
                 Stats w = wall.get(jdk.label).get(name);
                 Stats a = added.get(jdk.label).get(name);
-                boolean base = name.equals("no agent");
+                boolean base = name.equals("no agent") || name.equals(OTHER_NONE);
                 table.row(jdk.label, name, Stats.f0(w.median()), Stats.f0(w.percentile(10)),
                         Stats.f0(w.percentile(90)), base ? "" : Stats.signed1(a.median()),
                         base ? "" : Stats.signed1(a.percentile(10)) + " .. " + Stats.signed1(a.percentile(90)),
@@ -156,6 +208,14 @@ public final class StartupBench {
             Stats fresh = added.get(jdk.label).get(FRESH);
             System.out.println(jdk.label + ": a fresh container's first start (empty cache directory) adds "
                     + Stats.f1(fresh.median()) + " ms; goal <= 100 ms: " + (fresh.median() <= 100 ? "met" : "NOT met"));
+            if (otherUser) {
+                Stats otherFresh = added.get(jdk.label).get(OTHER_FRESH);
+                Stats primed = added.get(jdk.label).get(OTHER_PRIMED);
+                System.out.println(jdk.label + ": a container of user " + OTHER_UID + " (no name) adds "
+                        + Stats.f1(otherFresh.median()) + " ms at its first start, " + Stats.f1(primed.median())
+                        + " ms from an image primed by root; goal <= 100 ms: " + (otherFresh.median() <= 100 ? "met"
+                        : "NOT met") + " / " + (primed.median() <= 100 ? "met" : "NOT met"));
+            }
             Stats before = added.get(jdk.label).get("baseline jar, 10-rule file");
             if (before != null) {
                 Stats freshBefore = added.get(jdk.label).get("baseline jar, 10-rule file, fresh directory");
