@@ -165,18 +165,21 @@ final class Init {
         Path dir = new File(baseDirectory(), "ka-agent-root").toPath();
         Path file = dir.resolve(targetName);
         try {
-            if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-                return null;
-            }
-            java.util.Map<String, Object> attributes = Files.readAttributes(dir, "unix:mode,uid,isDirectory",
-                    LinkOption.NOFOLLOW_LINKS);
-            Object mode = attributes.get("mode");
-            boolean trusted = Boolean.TRUE.equals(attributes.get("isDirectory")) && mode instanceof Integer
-                    && ((Integer) mode & 0022) == 0 && Integer.valueOf(0).equals(attributes.get("uid"));
-            return trusted && sameContent(file, stub) ? file : null;
+            // The file too: the directory is open to every user, and a stub anybody may write to is anybody's code.
+            return Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) && rootsAlone(dir, "isDirectory")
+                    && rootsAlone(file, "isRegularFile") && sameContent(file, stub) ? file : null;
         } catch (IOException | RuntimeException unusable) {
             return null;
         }
+    }
+
+    /** Not a link, of that kind, owned by root, and neither group nor others may write to it. */
+    private static boolean rootsAlone(Path path, String kind) throws IOException {
+        java.util.Map<String, Object> attributes = Files.readAttributes(path, "unix:mode,uid," + kind,
+                LinkOption.NOFOLLOW_LINKS);
+        Object mode = attributes.get("mode");
+        return Boolean.TRUE.equals(attributes.get(kind)) && mode instanceof Integer && ((Integer) mode & 0022) == 0
+                && Integer.valueOf(0).equals(attributes.get("uid"));
     }
 
     /**

@@ -117,11 +117,29 @@ public final class CacheDirectory {
         return primed != null && primed.usable(false) ? primed : null;
     }
 
-    /** The file of that entry in root's directory ({@link #primed}), when there is one this JVM may use; else null. */
+    /**
+     * The file of that entry in root's directory ({@link #primed}), when there is one this JVM may use; else null.
+     * The file too must be root's alone: unlike the user's own directory (rwx------), root's is open to every user,
+     * and a file in it anybody may write to could be changed in place.
+     */
     File primedFile(String name) {
         // Looked at before the directory is checked: a start with nothing primed pays one failed stat, not the check.
         File file = primed == null ? null : primed.file(name);
-        return file != null && file.isFile() && primed() != null ? file : null;
+        return file != null && file.isFile() && primed() != null && rootsAlone(file.toPath(), false) ? file : null;
+    }
+
+    /** A directory (or regular file), not a link, that root owns and neither group nor others may write to. */
+    static boolean rootsAlone(Path path, boolean directory) {
+        try {
+            Map<String, Object> attributes = Files.readAttributes(path, "unix:mode,uid,isDirectory,isRegularFile",
+                    LinkOption.NOFOLLOW_LINKS);
+            Object mode = attributes.get("mode");
+            return Boolean.TRUE.equals(attributes.get(directory ? "isDirectory" : "isRegularFile"))
+                    && mode instanceof Integer && ((Integer) mode & GROUP_OR_OTHERS_WRITE) == 0
+                    && Integer.valueOf(0).equals(attributes.get("uid"));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     /**
@@ -153,6 +171,9 @@ public final class CacheDirectory {
                     // made by another JVM meanwhile: checked below like any existing one
                 }
             }
+            if (readOnlyOfRoot) {
+                return rootsAlone(dir, true);
+            }
             // The "unix" view's mode bits, not PosixFileAttributes.permissions(): that EnumSet reads the enum's
             // values reflectively, which on JDK 25 spins method handles: ~15 ms of a cold JVM against ~3 (measured),
             // on the policy thread whose verdict a short JVM's exit waits for.
@@ -161,8 +182,7 @@ public final class CacheDirectory {
             Object mode = attributes.get("mode");
             Object uid = attributes.get("uid");
             return Boolean.TRUE.equals(attributes.get("isDirectory")) && mode instanceof Integer
-                    && ((Integer) mode & GROUP_OR_OTHERS_WRITE) == 0
-                    && (readOnlyOfRoot ? Integer.valueOf(0).equals(uid) : ownedByThisProcess(dir, uid));
+                    && ((Integer) mode & GROUP_OR_OTHERS_WRITE) == 0 && ownedByThisProcess(dir, uid);
         } catch (IOException | RuntimeException e) {
             return false; // not POSIX, not ours, not there: no cache
         }

@@ -113,6 +113,18 @@ class CacheDirectoryTest {
     }
 
     @Test
+    void aPrimedEntryOthersMayWriteIsNotRead(@TempDir Path dir) throws Exception {
+        Path primed = primedByRoot(dir, "rwxr-xr-x");
+        Path entry = Files.write(primed.resolve("entry.bin"), new byte[] {1});
+        Files.write(primed.resolve("kept.bin"), new byte[] {2});
+        Files.setPosixFilePermissions(entry, PosixFilePermissions.fromString("rw-rw-rw-"));
+        CacheDirectory cache = new CacheDirectory(dir.resolve("ka-agent-_").toFile(), primed.toFile());
+        assertNull(cache.read("entry.bin"), "a file anybody could have changed in place is never read");
+        assertFalse(cache.has("entry.bin"));
+        assertArrayEquals(new byte[] {2}, cache.read("kept.bin"));
+    }
+
+    @Test
     void aPrimedDirectoryRootDoesNotOwnIsNotRead(@TempDir Path dir) throws Exception {
         Path primed = primedByRoot(dir, "rwxr-xr-x");
         Files.write(primed.resolve("entry.bin"), new byte[] {1});
