@@ -38,15 +38,12 @@ import org.junit.jupiter.api.io.TempDir;
 class UnnamedUserTest {
     /** A user id no passwd file of a test machine names. */
     private static final int UID = 54321;
+    private Path agentJar;
+    private Path sampleJar;
 
     @Test
     void aUserWithoutANameGetsNativeOptionsAndItsCaches(@TempDir Path dir) throws Exception {
-        KernelSocketReader.assumeAvailable();
-        requireRootAndSetpriv();
-        // Everything that user reads is copied here, where it can: the repository may sit in a private directory.
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path agentJar = readableCopy(TestEnv.agentJar(), dir.resolve("ka-agent.jar"));
-        Path sampleJar = readableCopy(TestEnv.sampleJar(), dir.resolve("sample-apps.jar"));
+        prepare(dir);
         Path base = Files.createDirectory(dir.resolve("cache-base"));
         Files.setAttribute(base, "unix:uid", UID);
         Files.setAttribute(base, "unix:gid", UID);
@@ -59,7 +56,7 @@ class UnnamedUserTest {
             Files.setPosixFilePermissions(policy, PosixFilePermissions.fromString("rw-r--r--"));
             Path cache = base.resolve("ka-agent-_"); // "?" spelled as a file name
 
-            startAndCheck(server, policy, agentJar, sampleJar, base, "first start");
+            startAndCheck(server, policy, base, "first start");
             Map<String, Object> entries = entries(cache);
             List<String> names = List.copyOf(entries.keySet());
             assertTrue(names.stream().anyMatch(n -> n.startsWith("policy-") && n.endsWith(".bin"))
@@ -71,7 +68,7 @@ class UnnamedUserTest {
                 assertEquals(UID, Files.getAttribute(entry, "unix:uid"), entry + " belongs to the JVM's user");
             }
 
-            startAndCheck(server, policy, agentJar, sampleJar, base, "second start");
+            startAndCheck(server, policy, base, "second start");
             assertEquals(entries, entries(cache),
                     "the second start used every entry as the first wrote it: none written again, none added");
         }
@@ -84,11 +81,7 @@ class UnnamedUserTest {
      */
     @Test
     void anImagePrimedByRootServesAUserWithoutAName(@TempDir Path dir) throws Exception {
-        KernelSocketReader.assumeAvailable();
-        requireRootAndSetpriv();
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path agentJar = readableCopy(TestEnv.agentJar(), dir.resolve("ka-agent.jar"));
-        Path sampleJar = readableCopy(TestEnv.sampleJar(), dir.resolve("sample-apps.jar"));
+        prepare(dir);
         Path base = Files.createDirectory(dir.resolve("opt-ka-agent")); // root's, rwxr-xr-x: like /opt in an image
         Path logs = Files.createDirectory(dir.resolve("logs"));
         Files.setAttribute(logs, "unix:uid", UID);
@@ -134,10 +127,18 @@ class UnnamedUserTest {
         }
     }
 
-    private static void requireRootAndSetpriv() throws IOException {
+    /**
+     * The preconditions; and what the other user reads, copied into the test's directory, opened to everyone: the
+     * repository may sit in a directory only root can enter.
+     */
+    private void prepare(Path dir) throws IOException {
+        KernelSocketReader.assumeAvailable();
         TestEnv.requireOrSkip(TestEnv.isLinux() && "0".equals(String.valueOf(Files.getAttribute(
                 Paths.get("/proc/self"), "unix:uid"))) && Files.isExecutable(Paths.get("/usr/bin/setpriv")),
                 () -> "running a JVM under another user id needs Linux, root and setpriv (util-linux)");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        agentJar = readableCopy(TestEnv.agentJar(), dir.resolve("ka-agent.jar"));
+        sampleJar = readableCopy(TestEnv.sampleJar(), dir.resolve("sample-apps.jar"));
     }
 
     private static void assertNoComplaints(ChildJvm app, String what) {
@@ -147,8 +148,7 @@ class UnnamedUserTest {
         assertTrue(complaints.isEmpty(), what + ": nothing to warn about; stderr:" + AgentLog.dump(app.stderrLines()));
     }
 
-    private static void startAndCheck(EchoServer server, Path policy, Path agentJar, Path sampleJar, Path base,
-            String what) throws Exception {
+    private void startAndCheck(EchoServer server, Path policy, Path base, String what) throws Exception {
         try (ChildJvm app = ChildJvm.builder().runAs(UID).agentJar(agentJar).classPath(sampleJar).agent(policy)
                 .sysProp("ka.agent.native.dir", base.toString())
                 .mainClass("PathsClient").args("socket-connect", "127.0.0.1", server.port()).start()) {
