@@ -54,7 +54,7 @@ class UnnamedUserTest {
                       - {name: out, port: %d, idle: 31s, intvl: 7s, cnt: 4, user_timeout: 20s}
                     """.formatted(server.port()));
             Files.setPosixFilePermissions(policy, PosixFilePermissions.fromString("rw-r--r--"));
-            Path cache = base.resolve("ka-agent-_"); // "?" spelled as a file name
+            Path cache = base.resolve("ka-agent-uid-" + UID); // the JDK's "?" names no one
 
             startAndCheck(server, policy, base, "first start");
             Map<String, Object> entries = entries(cache);
@@ -118,7 +118,8 @@ class UnnamedUserTest {
                 assertEquals(0, app.quit(TestEnv.STEP_TIMEOUT), app.describe());
                 assertNoComplaints(app, "a container of another user");
             }
-            assertTrue(!Files.exists(base.resolve("ka-agent-_")), "the user could not make a directory of its own");
+            assertEquals(List.of(base.resolve("ka-agent-root")), list(base),
+                    "the user could not make a directory of its own");
             List<String> loaded = Files.readAllLines(classLog);
             assertTrue(loaded.stream().noneMatch(l -> l.contains("io.kaagent.config.SimpleYamlComposer ")),
                     "the policy came compiled from root's directory: no YAML was read");

@@ -149,8 +149,17 @@ final class Init {
         return base == null || base.trim().isEmpty() ? System.getProperty("java.io.tmpdir") : base;
     }
 
+    /** As io.kaagent.cache.CacheDirectory#safeUserName spells it: a user id without a name is uid-<id>. */
     private static String userName() {
-        return System.getProperty("user.name", "unknown").replaceAll("[^A-Za-z0-9._-]", "_");
+        String user = System.getProperty("user.name", "unknown");
+        if (user.equals("?")) {
+            try {
+                return "uid-" + Files.getAttribute(new File("/proc/self").toPath(), "unix:uid");
+            } catch (IOException | RuntimeException noProc) {
+                // spelled as any other name below
+            }
+        }
+        return user.replaceAll("[^A-Za-z0-9._-]", "_");
     }
 
     /**

@@ -82,10 +82,17 @@ public final class CacheDirectory {
 
     /**
      * The user name as jffi's stub cache spells it: characters outside {@code A-Za-z0-9._-} become {@code _}. By
-     * hand: a regular expression compiled here cost a cold JVM's start milliseconds.
+     * hand: a regular expression compiled here cost a cold JVM's start milliseconds. A user id without a name (the
+     * JDK says "?") is spelled {@code uid-<id>}: every such user would otherwise share one name, and each would find
+     * the others' directory not its own and do without.
      */
     static String safeUserName() {
-        char[] name = System.getProperty("user.name", "unknown").toCharArray();
+        String user = System.getProperty("user.name", "unknown");
+        Integer uid = user.equals("?") ? processUid() : null;
+        if (uid != null) {
+            return "uid-" + uid;
+        }
+        char[] name = user.toCharArray();
         for (int i = 0; i < name.length; i++) {
             char c = name[i];
             boolean plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.'

@@ -149,6 +149,8 @@ class CacheDirectoryTest {
         try {
             System.setProperty("user.name", "ad\\min ü.x-1_2");
             assertEquals("ad_min__.x-1_2", CacheDirectory.safeUserName());
+            System.setProperty("user.name", "?"); // a user id without a name
+            assertEquals("uid-" + CacheDirectory.processUid(), CacheDirectory.safeUserName());
             assertEquals("ad_min__.x-1_2", "ad\\min ü.x-1_2".replaceAll("[^A-Za-z0-9._-]", "_"),
                     "the same spelling as com.kenai.jffi.Init's");
         } finally {
