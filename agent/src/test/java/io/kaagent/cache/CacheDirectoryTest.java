@@ -90,7 +90,7 @@ class CacheDirectoryTest {
     void entriesRootPrimedAreReadWhereTheUsersOwnHasNone(@TempDir Path dir) throws Exception {
         Path primed = primedByRoot(dir, "rwxr-xr-x");
         Files.write(primed.resolve("entry.bin"), new byte[] {1, 2, 3});
-        CacheDirectory cache = new CacheDirectory(dir.resolve("ka-agent-_").toFile(), primed.toFile());
+        CacheDirectory cache = new CacheDirectory(dir.resolve("ka-agent-user").toFile(), primed.toFile());
         assertTrue(cache.has("entry.bin"));
         assertArrayEquals(new byte[] {1, 2, 3}, cache.read("entry.bin"));
         assertFalse(cache.has("other.bin"));
@@ -106,7 +106,7 @@ class CacheDirectoryTest {
     void aPrimedDirectoryOthersMayWriteIsNotRead(@TempDir Path dir) throws Exception {
         Path primed = primedByRoot(dir, "rwxr-xrwx");
         Files.write(primed.resolve("entry.bin"), new byte[] {1});
-        CacheDirectory cache = new CacheDirectory(dir.resolve("ka-agent-_").toFile(), primed.toFile());
+        CacheDirectory cache = new CacheDirectory(dir.resolve("ka-agent-user").toFile(), primed.toFile());
         assertFalse(cache.has("entry.bin"));
         assertNull(cache.read("entry.bin"));
         assertNull(cache.primed());
@@ -118,7 +118,7 @@ class CacheDirectoryTest {
         Path entry = Files.write(primed.resolve("entry.bin"), new byte[] {1});
         Files.write(primed.resolve("kept.bin"), new byte[] {2});
         Files.setPosixFilePermissions(entry, PosixFilePermissions.fromString("rw-rw-rw-"));
-        CacheDirectory cache = new CacheDirectory(dir.resolve("ka-agent-_").toFile(), primed.toFile());
+        CacheDirectory cache = new CacheDirectory(dir.resolve("ka-agent-user").toFile(), primed.toFile());
         assertNull(cache.read("entry.bin"), "a file anybody could have changed in place is never read");
         assertFalse(cache.has("entry.bin"));
         assertArrayEquals(new byte[] {2}, cache.read("kept.bin"));
@@ -129,7 +129,7 @@ class CacheDirectoryTest {
         Path primed = primedByRoot(dir, "rwxr-xr-x");
         Files.write(primed.resolve("entry.bin"), new byte[] {1});
         Files.setAttribute(primed, "unix:uid", 54321);
-        CacheDirectory cache = new CacheDirectory(dir.resolve("ka-agent-_").toFile(), primed.toFile());
+        CacheDirectory cache = new CacheDirectory(dir.resolve("ka-agent-user").toFile(), primed.toFile());
         assertNull(cache.read("entry.bin"), "only root's directory serves every user");
         assertNull(cache.primed());
     }

@@ -83,7 +83,7 @@ class LibraryJarTest {
                 JarFile copy = LibraryJar.open(outer, new CacheDirectory(primed.toFile()), BUILD)) {
             assertNotNull(copy); // as an image build writes it
         }
-        Path own = dir.resolve("ka-agent-_");
+        Path own = dir.resolve("ka-agent-user");
         CacheDirectory cache = new CacheDirectory(own.toFile(), primed.toFile());
         try (JarFile outer = new JarFile(agent); JarFile libs = LibraryJar.open(outer, cache, BUILD)) {
             assertEquals("primed", text(libs, "io/kaagent/shaded/Lib.classdata"));
