@@ -37,6 +37,7 @@ final class Init {
     /** Relocated with the resources by the shade plugin (agent/pom.xml), so only the agent's loader finds them. */
     private static final String STUB_RESOURCES = "jni/";
     private static final long STALE_TEMP_MILLIS = 3600_000L;
+    private static final Integer ROOT_UID = 0;
     private static volatile boolean loaded;
 
     private Init() {
@@ -132,14 +133,9 @@ final class Init {
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             throw new IOException(dir + " is not a directory");
         }
-        if (posix) {
-            String owner = Files.getOwner(dir, LinkOption.NOFOLLOW_LINKS).getName();
-            Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
-            if (!ownedByThisProcess(dir, owner)
-                    || permissions.contains(PosixFilePermission.GROUP_WRITE)
-                    || permissions.contains(PosixFilePermission.OTHERS_WRITE)) {
-                throw new IOException(dir + " belongs to " + owner + " or is writable by others: not used");
-            }
+        if (posix && !ownedAlone(dir, "isDirectory", processUid())) {
+            throw new IOException(dir + " belongs to " + Files.getOwner(dir, LinkOption.NOFOLLOW_LINKS).getName()
+                    + " or is writable by others: not used");
         }
         return dir;
     }
@@ -152,12 +148,9 @@ final class Init {
     /** As io.kaagent.cache.CacheDirectory#safeUserName spells it: a user id without a name is uid-<id>. */
     private static String userName() {
         String user = System.getProperty("user.name", "unknown");
-        if (user.equals("?")) {
-            try {
-                return "uid-" + Files.getAttribute(new File("/proc/self").toPath(), "unix:uid");
-            } catch (IOException | RuntimeException noProc) {
-                // spelled as any other name below
-            }
+        Object uid = user.equals("?") ? processUid() : null;
+        if (uid != null) {
+            return "uid-" + uid;
         }
         return user.replaceAll("[^A-Za-z0-9._-]", "_");
     }
@@ -175,37 +168,39 @@ final class Init {
         Path file = dir.resolve(targetName);
         try {
             // The file too: the directory is open to every user, and a stub anybody may write to is anybody's code.
-            return Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) && rootsAlone(dir, "isDirectory")
-                    && rootsAlone(file, "isRegularFile") && sameContent(file, stub) ? file : null;
+            return Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) && ownedAlone(dir, "isDirectory", ROOT_UID)
+                    && ownedAlone(file, "isRegularFile", ROOT_UID) && sameContent(file, stub) ? file : null;
         } catch (IOException | RuntimeException unusable) {
             return null;
         }
     }
 
-    /** Not a link, of that kind, owned by root, and neither group nor others may write to it. */
-    private static boolean rootsAlone(Path path, String kind) throws IOException {
+    /**
+     * Not a link, of that kind ({@code isDirectory}, {@code isRegularFile}), owned by user {@code uid}, and neither
+     * group nor others may write to it. By the user id where there is /proc: a container run under a user id without
+     * a name has {@code user.name} "?" and an owner named by its number, and compared by name it never loaded the stub
+     * from the directory it made itself. The same test as io.kaagent.cache.CacheDirectory#ownedAlone, written out
+     * here: this class lives in jffi's module, which cannot read the agent's.
+     *
+     * @param uid the owner it must have; null: this JVM's user by name, where there is no /proc
+     */
+    private static boolean ownedAlone(Path path, String kind, Object uid) throws IOException {
         java.util.Map<String, Object> attributes = Files.readAttributes(path, "unix:mode,uid," + kind,
                 LinkOption.NOFOLLOW_LINKS);
         Object mode = attributes.get("mode");
         return Boolean.TRUE.equals(attributes.get(kind)) && mode instanceof Integer && ((Integer) mode & 0022) == 0
-                && Integer.valueOf(0).equals(attributes.get("uid"));
+                && (uid != null ? uid.equals(attributes.get("uid"))
+                        : Files.getOwner(path, LinkOption.NOFOLLOW_LINKS).getName()
+                                .equals(System.getProperty("user.name")));
     }
 
-    /**
-     * By the user id where there is /proc (the owner of /proc/self is this process's effective user id): a
-     * container run under a user id without a name has {@code user.name} "?" and an owner named by its number, and
-     * compared by name it never loaded the stub from the directory it made itself. The same test as
-     * io.kaagent.cache.CacheDirectory's, written out here: this class lives in jffi's module, which cannot read the
-     * agent's.
-     */
-    private static boolean ownedByThisProcess(Path dir, String ownerName) throws IOException {
-        Object ownUid;
+    /** This process's effective user id, the owner of /proc/self (proc(5)); null without /proc. */
+    private static Object processUid() {
         try {
-            ownUid = Files.getAttribute(new File("/proc/self").toPath(), "unix:uid");
+            return Files.getAttribute(new File("/proc/self").toPath(), "unix:uid");
         } catch (IOException | RuntimeException noProc) {
-            return ownerName.equals(System.getProperty("user.name"));
+            return null;
         }
-        return ownUid.equals(Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS));
     }
 
     private static boolean sameContent(Path file, byte[] expected) throws IOException {

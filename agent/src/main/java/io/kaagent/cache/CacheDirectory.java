@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.nio.file.attribute.UserPrincipal;
 import java.util.Map;
 
 /**
@@ -29,6 +28,7 @@ public final class CacheDirectory {
     /** S_IWGRP | S_IWOTH. */
     private static final int GROUP_OR_OTHERS_WRITE = 0022;
     private static volatile CacheDirectory forUser;
+    private static final Integer ROOT_UID = 0;
 
     /** The user whose directory, filled at an image's build, every other user may read: see {@link #primed}. */
     static final String PRIMING_USER = "root";
@@ -132,20 +132,31 @@ public final class CacheDirectory {
     File primedFile(String name) {
         // Looked at before the directory is checked: a start with nothing primed pays one failed stat, not the check.
         File file = primed == null ? null : primed.file(name);
-        return file != null && file.isFile() && primed() != null && rootsAlone(file.toPath(), false) ? file : null;
+        return file != null && file.isFile() && primed() != null && ownedAlone(file.toPath(), false, ROOT_UID)
+                ? file : null;
     }
 
-    /** A directory (or regular file), not a link, that root owns and neither group nor others may write to. */
-    static boolean rootsAlone(Path path, boolean directory) {
+    /**
+     * A directory (or regular file), not a link, that user {@code uid} owns and neither group nor others may write
+     * to. The "unix" view's mode bits, not PosixFileAttributes.permissions(): that EnumSet reads the enum's values
+     * reflectively, which on JDK 25 spins method handles: ~15 ms of a cold JVM against ~3 (measured), on the policy
+     * thread whose verdict a short JVM's exit waits for.
+     *
+     * @param uid the owner it must have; null: this JVM's user by name ({@code user.name}), where there is no /proc
+     *            to tell its user id ({@link #processUid})
+     */
+    static boolean ownedAlone(Path path, boolean directory, Integer uid) {
         try {
             Map<String, Object> attributes = Files.readAttributes(path, "unix:mode,uid,isDirectory,isRegularFile",
                     LinkOption.NOFOLLOW_LINKS);
             Object mode = attributes.get("mode");
             return Boolean.TRUE.equals(attributes.get(directory ? "isDirectory" : "isRegularFile"))
                     && mode instanceof Integer && ((Integer) mode & GROUP_OR_OTHERS_WRITE) == 0
-                    && Integer.valueOf(0).equals(attributes.get("uid"));
+                    && (uid != null ? uid.equals(attributes.get("uid"))
+                            : Files.getOwner(path, LinkOption.NOFOLLOW_LINKS).getName()
+                                    .equals(System.getProperty("user.name")));
         } catch (IOException | RuntimeException e) {
-            return false;
+            return false; // not POSIX, not there: not trusted
         }
     }
 
@@ -178,35 +189,13 @@ public final class CacheDirectory {
                     // made by another JVM meanwhile: checked below like any existing one
                 }
             }
-            if (readOnlyOfRoot) {
-                return rootsAlone(dir, true);
-            }
-            // The "unix" view's mode bits, not PosixFileAttributes.permissions(): that EnumSet reads the enum's
-            // values reflectively, which on JDK 25 spins method handles: ~15 ms of a cold JVM against ~3 (measured),
-            // on the policy thread whose verdict a short JVM's exit waits for.
-            Map<String, Object> attributes = Files.readAttributes(dir, "unix:mode,uid,isDirectory",
-                    LinkOption.NOFOLLOW_LINKS);
-            Object mode = attributes.get("mode");
-            Object uid = attributes.get("uid");
-            return Boolean.TRUE.equals(attributes.get("isDirectory")) && mode instanceof Integer
-                    && ((Integer) mode & GROUP_OR_OTHERS_WRITE) == 0 && ownedByThisProcess(dir, uid);
+            // By the user id, not the name: a container run under a user id that has no name (OpenShift's, or
+            // docker run --user 12345) has user.name "?" and an owner named "12345", and compared by name it never
+            // used a cache it made itself.
+            return ownedAlone(dir, true, readOnlyOfRoot ? ROOT_UID : processUid());
         } catch (IOException | RuntimeException e) {
-            return false; // not POSIX, not ours, not there: no cache
+            return false; // not POSIX, not there: no cache
         }
-    }
-
-    /**
-     * By the user id, not the name: a container run under a user id that has no name (OpenShift's, or
-     * {@code docker run --user 12345}) has {@code user.name} "?" and an owner named "12345", and compared by name
-     * it never used a cache it made itself. Where there is no /proc, by the name as before.
-     */
-    static boolean ownedByThisProcess(Path path, Object uid) throws IOException {
-        Integer own = processUid();
-        if (own != null) {
-            return own.equals(uid);
-        }
-        UserPrincipal owner = Files.getOwner(path, LinkOption.NOFOLLOW_LINKS);
-        return owner.getName().equals(System.getProperty("user.name"));
     }
 
     /**
@@ -232,15 +221,13 @@ public final class CacheDirectory {
      * class-file transforms, where loading classes is best kept to a minimum.
      */
     public byte[] read(String name) {
-        byte[] own = readHere(name);
-        return own == null && primedFile(name) != null ? primed.readHere(name) : own;
+        File entry = file(name);
+        byte[] own = entry.isFile() && usable(false) ? readEntry(entry) : null;
+        File rootsEntry = own == null ? primedFile(name) : null;
+        return rootsEntry != null ? readEntry(rootsEntry) : own;
     }
 
-    private byte[] readHere(String name) {
-        File entry = file(name);
-        if (!entry.isFile() || !usable(false)) {
-            return null;
-        }
+    private static byte[] readEntry(File entry) {
         long length = entry.length();
         if (length <= 0 || length > MAX_ENTRY_BYTES) {
             return null;
