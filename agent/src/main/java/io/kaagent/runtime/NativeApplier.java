@@ -16,26 +16,17 @@ final class NativeApplier implements OptionApplier, InheritingListeners.Kernel, 
     private final ConcurrentHashMap<KeepAliveSettings, KeepAliveValues> prepared =
             new ConcurrentHashMap<KeepAliveSettings, KeepAliveValues>();
     /** The last settings used: most sockets of a JVM fall under one rule, and this spares the map lookup. */
-    private volatile Prepared last;
+    private volatile Prepared<KeepAliveSettings> last;
     /** The values {@link #reset} sets, for the sysctls they were prepared for. */
-    private volatile Reset lastReset;
+    private volatile Prepared<KernelKeepAliveDefaults> lastReset;
 
-    private static final class Reset {
-        final KernelKeepAliveDefaults defaults;
+    /** Values prepared in native memory, and what they were prepared for. */
+    private static final class Prepared<K> {
+        final K source;
         final KeepAliveValues values;
 
-        Reset(KernelKeepAliveDefaults defaults, KeepAliveValues values) {
-            this.defaults = defaults;
-            this.values = values;
-        }
-    }
-
-    private static final class Prepared {
-        final KeepAliveSettings settings;
-        final KeepAliveValues values;
-
-        Prepared(KeepAliveSettings settings, KeepAliveValues values) {
-            this.settings = settings;
+        Prepared(K source, KeepAliveValues values) {
+            this.source = source;
             this.values = values;
         }
     }
@@ -85,15 +76,15 @@ final class NativeApplier implements OptionApplier, InheritingListeners.Kernel, 
     @Override
     public void reset(int fd) throws Throwable {
         KernelKeepAliveDefaults defaults = KernelKeepAliveDefaults.recent();
-        Reset memo = lastReset;
-        if (memo == null || !memo.defaults.sameTimers(defaults)) {
+        Prepared<KernelKeepAliveDefaults> memo = lastReset;
+        if (memo == null || !memo.source.sameTimers(defaults)) {
             KeepAliveValues values = options.prepare(defaults.idleSeconds(), defaults.intervalSeconds(),
                     defaults.count(), 0);
             if (values == null) { // the native slots are all taken: values for this call only
                 options.reset(fd, defaults);
                 return;
             }
-            memo = new Reset(defaults, values);
+            memo = new Prepared<KernelKeepAliveDefaults>(defaults, values);
             lastReset = memo;
         }
         options.reset(fd, memo.values);
@@ -123,8 +114,8 @@ final class NativeApplier implements OptionApplier, InheritingListeners.Kernel, 
 
     /** Null once the native slots are all taken (endless reloads with ever new values). */
     private KeepAliveValues valuesOf(KeepAliveSettings settings) {
-        Prepared memo = last;
-        if (memo != null && memo.settings == settings) {
+        Prepared<KeepAliveSettings> memo = last;
+        if (memo != null && memo.source == settings) {
             return memo.values;
         }
         KeepAliveValues values = prepared.get(settings);
@@ -139,7 +130,7 @@ final class NativeApplier implements OptionApplier, InheritingListeners.Kernel, 
                 values = raced;
             }
         }
-        last = new Prepared(settings, values);
+        last = new Prepared<KeepAliveSettings>(settings, values);
         return values;
     }
 
