@@ -19,10 +19,10 @@ import io.kaagent.policy.Rule;
  * <p>Where the rule depends on the client (a rule by cidr or host), the listener may still guess: when all but at
  * most {@link #MAX_LEARN_MISSES} of {@link #WINDOW} sockets in a row were decided the same values (the first
  * values of the window), it carries them (GUESSING). Each accepted socket is then decided as usual, and the guess
- * checked against it: the same values and SO_KEEPALIVE on cost one getsockopt; other values are set in full (TCP_USER_TIMEOUT too); no rule, or a rule with keepalive off, puts the
- * copied values back, so that such a socket reports what nobody set, as it would without the guess. Putting back
- * costs five setsockopt calls, so a guess that misses more than {@link #MAX_MISSES} of {@link #WINDOW} sockets is
- * taken back for good.
+ * checked against it: the same values and SO_KEEPALIVE on cost one getsockopt; other values are set in full
+ * (TCP_USER_TIMEOUT too); no rule, or a rule with keepalive off, puts the copied values back, so that such a socket
+ * reports what nobody set, as it would without the guess. Putting back costs five setsockopt calls, so a guess that
+ * misses more than {@link #MAX_MISSES} of {@link #WINDOW} sockets is taken back for good.
  *
  * <p>A listener's state only moves forward. UNDECIDED, until its first accept under a policy: it then carries the
  * port's rule (CARRYING) or not (NOT_UNIFORM: the rule depends on the client, or there is none; looked at again
@@ -269,8 +269,8 @@ final class InheritingListeners {
             }
         }
         if (AgentLog.isDebug()) {
-            AgentLog.debug("listening socket (fd " + from.fd + "): all but at most " + MAX_LEARN_MISSES + " of " + WINDOW
-                    + " accepted sockets got " + rule.settings()
+            AgentLog.debug("listening socket (fd " + from.fd + "): all but at most " + MAX_LEARN_MISSES + " of "
+                    + WINDOW + " accepted sockets got " + rule.settings()
                     + "; it carries them now, and each socket accepted is checked against them");
         }
     }
