@@ -63,7 +63,8 @@ final class RangeIndex {
         return lowest;
     }
 
-    static final class Builder {
+    /** Orders its range starts itself (a Comparator class of its own was one more class load of a fresh start). */
+    static final class Builder implements Comparator<long[]> {
         /** {firstHigh, firstLow, lastHigh, lastLow, rule}, inclusive ends. */
         private final List<long[]> ranges = new ArrayList<long[]>();
 
@@ -114,6 +115,12 @@ final class RangeIndex {
             }
         }
 
+        /** Unsigned, by the 128-bit key {high, low}. */
+        @Override
+        public int compare(long[] a, long[] b) {
+            return CidrBlock.compareUnsigned(a[0], a[1], b[0], b[1]);
+        }
+
         /** Interval starts, sorted and distinct: 0, every range start, and the key after every range end. */
         private long[][] boundaries() {
             List<long[]> starts = new ArrayList<long[]>();
@@ -127,12 +134,7 @@ final class RangeIndex {
                 }
             }
             long[][] sorted = starts.toArray(new long[0][]);
-            Arrays.sort(sorted, new Comparator<long[]>() {
-                @Override
-                public int compare(long[] a, long[] b) {
-                    return CidrBlock.compareUnsigned(a[0], a[1], b[0], b[1]);
-                }
-            });
+            Arrays.sort(sorted, this);
             int distinct = 0;
             for (long[] start : sorted) {
                 if (distinct == 0 || start[0] != sorted[distinct - 1][0] || start[1] != sorted[distinct - 1][1]) {
