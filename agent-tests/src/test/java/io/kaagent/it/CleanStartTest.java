@@ -187,6 +187,54 @@ class CleanStartTest {
                 () -> assertEquals(List.of(), retransformed(secondLog), "the second start retransformed nothing"));
     }
 
+    /**
+     * A policy in the plain YAML policies are written in is read by the agent's own reader (config.SimpleYamlComposer)
+     * into its own nodes, without one class of SnakeYAML: on a fresh container's first start (a cache directory of its
+     * own, empty) that read is what a short JVM's exit waits for, and SnakeYAML's node, mark, tag and schema classes
+     * were ~15 class loads of it. The same policy in flow style goes to SnakeYAML, which the class log shows: the
+     * check sees SnakeYAML where it is used. Both policies are applied (one DEBUG decision each for the connect and
+     * the accept).
+     */
+    @Test
+    void aPolicyInPlainYamlIsReadWithoutSnakeYaml(@TempDir Path dir) throws Exception {
+        int port = FreePorts.allocate(1)[0];
+        Path plain = Policies.write(dir, "plain.yml", """
+                version: 1
+                log: debug
+                rules:
+                  - name: hello
+                    port: %d
+                    direction: both
+                    idle: 31s
+                """.formatted(port));
+        Path flow = Policies.write(dir, "flow.yml", """
+                version: 1
+                log: debug
+                rules:
+                  - {name: hello, port: %d, direction: both, idle: 31s}
+                """.formatted(port));
+        Path plainLog = startFresh(plain, port, dir.resolve("cache-plain"), dir.resolve("classes-plain.log"));
+        Path flowLog = startFresh(flow, port, dir.resolve("cache-flow"), dir.resolve("classes-flow.log"));
+        assertAll(
+                () -> assertEquals(List.of(), snakeYamlClasses(plainLog), "plain YAML: no SnakeYAML class loaded"),
+                () -> assertFalse(snakeYamlClasses(flowLog).isEmpty(), "flow style: read through SnakeYAML"));
+    }
+
+    /** Runs HelloApp under the policy with a new, empty cache directory; returns its class log. */
+    private static Path startFresh(Path policy, int port, Path cache, Path classLog) {
+        try (ChildJvm app = ChildJvm.builder().agent(policy).sysProp("ka.agent.native.dir", cache.toString())
+                .jvmArg("-Xlog:class+load=info:file=" + classLog).mainClass("HelloApp").args(port).start()) {
+            assertEquals(0, app.awaitExit(TestEnv.START_TIMEOUT), app.describe());
+            assertEquals(2, decisionLines(app.stderrLines(), port).size(),
+                    "the connect and the accept were hooked under " + policy + "; " + app.describe());
+        }
+        return classLog;
+    }
+
+    private static List<String> snakeYamlClasses(Path classLog) throws java.io.IOException {
+        return linesWhere(classLog, l -> l.contains(" io.kaagent.shaded.snakeyaml."));
+    }
+
     /** Relocated library classes (nested in inst/libs.jar, opened when first needed) other than tinylog's. */
     private static List<String> libraryClassesButTheLogger(Path classLog) throws java.io.IOException {
         return linesWhere(classLog, l -> (l.contains(" io.kaagent.shaded.") || l.contains(" com.kenai."))

@@ -4,21 +4,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.snakeyaml.engine.v2.nodes.MappingNode;
-import org.snakeyaml.engine.v2.nodes.Node;
-import org.snakeyaml.engine.v2.nodes.NodeTuple;
-import org.snakeyaml.engine.v2.nodes.ScalarNode;
-
 /**
  * The entries of one YAML mapping by key, after reporting keys that are not text, appear twice, or are not
  * allowed here. The YAML composer keeps duplicate keys (only the constructor would catch them), so they are
  * caught here.
  */
 final class MappingView {
-    private final MappingNode node;
-    private final Map<String, NodeTuple> entries = new LinkedHashMap<String, NodeTuple>();
+    private final YamlNode node;
+    /** The entry's index in the mapping, by key. */
+    private final Map<String, Integer> entries = new LinkedHashMap<String, Integer>();
 
-    private MappingView(MappingNode node) {
+    private MappingView(YamlNode node) {
         this.node = node;
     }
 
@@ -27,22 +23,22 @@ final class MappingView {
      * @param allowedKeys in the order the reference documents them
      * @param hints       extra advice for keys that are known to be misplaced here
      */
-    static MappingView read(MappingNode node, String path, List<String> allowedKeys, Map<String, String> hints,
+    static MappingView read(YamlNode node, String path, List<String> allowedKeys, Map<String, String> hints,
                             ProblemList problems) {
         MappingView view = new MappingView(node);
-        for (NodeTuple entry : node.getValue()) {
-            Node keyNode = entry.getKeyNode();
-            if (!(keyNode instanceof ScalarNode) || Nodes.isNull(keyNode)) {
+        for (int entry = 0; entry < node.entryCount(); entry++) {
+            YamlNode keyNode = node.keyAt(entry);
+            if (!keyNode.isScalar() || Nodes.isNull(keyNode)) {
                 problems.error(keyNode, (path.isEmpty() ? "" : path + ": ") + "found " + Nodes.kind(keyNode)
                         + " as a key; keys are words such as " + allowedKeys.get(0));
                 continue;
             }
-            String key = ((ScalarNode) keyNode).getValue();
+            String key = keyNode.value();
             String keyPath = Nodes.join(path, key);
-            NodeTuple first = view.entries.get(key);
+            Integer first = view.entries.get(key);
             if (first != null) {
                 problems.error(keyNode, keyPath + ": duplicate key, first given at line "
-                        + Nodes.line(first.getKeyNode()));
+                        + Nodes.line(node.keyAt(first)));
             } else if (!allowedKeys.contains(key)) {
                 problems.error(keyNode, keyPath + ": unknown key" + advice(key, allowedKeys, hints));
             } else {
@@ -64,19 +60,19 @@ final class MappingView {
         return (suggestion == null ? "" : " (did you mean " + suggestion + "?)") + ", allowed: " + allowed;
     }
 
-    MappingNode node() {
+    YamlNode node() {
         return node;
     }
 
     /** The value node of the key, or null when the key is absent (or was rejected). */
-    Node value(String key) {
-        NodeTuple entry = entries.get(key);
-        return entry == null ? null : entry.getValueNode();
+    YamlNode value(String key) {
+        Integer entry = entries.get(key);
+        return entry == null ? null : node.valueAt(entry);
     }
 
-    Node keyNode(String key) {
-        NodeTuple entry = entries.get(key);
-        return entry == null ? null : entry.getKeyNode();
+    YamlNode keyNode(String key) {
+        Integer entry = entries.get(key);
+        return entry == null ? null : node.keyAt(entry);
     }
 
     boolean has(String key) {

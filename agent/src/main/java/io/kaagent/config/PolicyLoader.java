@@ -16,7 +16,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 
-import org.snakeyaml.engine.v2.nodes.Node;
 
 import io.kaagent.cache.BoundedInput;
 import io.kaagent.policy.Policy;
@@ -54,7 +53,7 @@ public final class PolicyLoader {
 
     public static LoadResult parseWithWarnings(String yamlText, String fileName) throws PolicyException {
         ProblemList problems = new ProblemList(fileName);
-        Node root = YamlDocument.compose(yamlText, problems);
+        YamlNode root = YamlDocument.compose(yamlText, problems);
         Policy policy = root == null ? null : PolicyReader.read(root, fileName, problems);
         if (policy == null) {
             throw new PolicyException(problems.errors());

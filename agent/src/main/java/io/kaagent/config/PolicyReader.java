@@ -9,12 +9,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-import org.snakeyaml.engine.v2.nodes.MappingNode;
-import org.snakeyaml.engine.v2.nodes.Node;
-import org.snakeyaml.engine.v2.nodes.NodeTuple;
-import org.snakeyaml.engine.v2.nodes.ScalarNode;
-import org.snakeyaml.engine.v2.nodes.SequenceNode;
-
 import io.kaagent.policy.InvalidValueException;
 import io.kaagent.policy.NatTimeoutCheck;
 import io.kaagent.policy.PartialSettings;
@@ -47,16 +41,16 @@ final class PolicyReader {
     }
 
     /** The policy, or null when the file has mistakes (every one recorded); warnings are recorded either way. */
-    static Policy read(Node root, String source, ProblemList problems) {
-        if (!(root instanceof MappingNode)) {
+    static Policy read(YamlNode root, String source, ProblemList problems) {
+        if (!root.isMapping()) {
             problems.error(root, "found " + Nodes.kind(root) + "; a policy file is a mapping with the keys "
                     + "version, log, log_file, defaults and rules");
             return null;
         }
-        return new PolicyReader(problems).read((MappingNode) root, source);
+        return new PolicyReader(problems).read(root, source);
     }
 
-    private Policy read(MappingNode root, String source) {
+    private Policy read(YamlNode root, String source) {
         MappingView top = MappingView.read(root, "", TOP_KEYS, TOP_HINTS, problems);
         readVersion(top);
         String logLevel = readLogLevel(top);
@@ -70,7 +64,7 @@ final class PolicyReader {
     }
 
     private void readVersion(MappingView top) {
-        Node node = top.value("version");
+        YamlNode node = top.value("version");
         if (node == null) {
             if (!top.has("version")) {
                 problems.error(top.node(), "missing key version; a policy file starts with version: 1");
@@ -86,7 +80,7 @@ final class PolicyReader {
     }
 
     private String readLogLevel(MappingView top) {
-        Node node = top.value("log");
+        YamlNode node = top.value("log");
         if (node == null) {
             return null;
         }
@@ -103,7 +97,7 @@ final class PolicyReader {
     }
 
     private String readLogFile(MappingView top) {
-        Node node = top.value("log_file");
+        YamlNode node = top.value("log_file");
         if (node == null) {
             return null;
         }
@@ -117,16 +111,16 @@ final class PolicyReader {
     }
 
     private PartialSettings readDefaults(MappingView top) {
-        Node node = top.value("defaults");
+        YamlNode node = top.value("defaults");
         if (node == null) {
             return PartialSettings.EMPTY;
         }
-        if (!(node instanceof MappingNode)) {
+        if (!node.isMapping()) {
             problems.error(node, "defaults: " + Nodes.found(node) + "; expected a mapping of "
                     + "idle, intvl, cnt, user_timeout, enforce and nat_timeout");
             return PartialSettings.EMPTY;
         }
-        MappingView mapping = MappingView.read((MappingNode) node, "defaults", SettingsReader.KEYS,
+        MappingView mapping = MappingView.read(node, "defaults", SettingsReader.KEYS,
                 DEFAULTS_HINTS, problems);
         PartialSettings defaults = SettingsReader.read(mapping, "defaults", problems);
         try {
@@ -139,19 +133,19 @@ final class PolicyReader {
 
     private List<Rule> readRules(MappingView top, PartialSettings defaults) {
         List<Rule> rules = new ArrayList<Rule>();
-        Node node = top.value("rules");
+        YamlNode node = top.value("rules");
         if (node == null) {
             if (!top.has("rules")) {
                 problems.warning(top.node(), "the policy has no rules; every socket is left untouched");
             }
             return rules;
         }
-        if (!(node instanceof SequenceNode)) {
+        if (!node.isSequence()) {
             problems.error(node, "rules: " + Nodes.found(node) + "; expected a list of rules, each starting "
                     + "with - name:");
             return rules;
         }
-        List<Node> items = ((SequenceNode) node).getValue();
+        List<YamlNode> items = node.items();
         if (items.isEmpty()) {
             problems.warning(node, "the policy has no rules; every socket is left untouched");
         }
@@ -170,16 +164,15 @@ final class PolicyReader {
         return rules;
     }
 
-    private void rejectDuplicateName(Node ruleNode, String path, int index, Map<String, Integer> firstIndexByName) {
-        if (!(ruleNode instanceof MappingNode)) {
+    private void rejectDuplicateName(YamlNode ruleNode, String path, int index, Map<String, Integer> firstIndexByName) {
+        if (!ruleNode.isMapping()) {
             return;
         }
-        for (NodeTuple entry : ((MappingNode) ruleNode).getValue()) {
-            Node key = entry.getKeyNode();
-            Node value = entry.getValueNode();
-            if (key instanceof ScalarNode && "name".equals(((ScalarNode) key).getValue())
-                    && value instanceof ScalarNode && !Nodes.isNull(value)) {
-                String name = ((ScalarNode) value).getValue();
+        for (int entry = 0; entry < ruleNode.entryCount(); entry++) {
+            YamlNode key = ruleNode.keyAt(entry);
+            YamlNode value = ruleNode.valueAt(entry);
+            if (key.isScalar() && "name".equals(key.value()) && value.isScalar() && !Nodes.isNull(value)) {
+                String name = value.value();
                 Integer first = firstIndexByName.get(name);
                 if (first == null) {
                     firstIndexByName.put(name, index);

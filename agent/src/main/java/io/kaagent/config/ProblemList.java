@@ -5,18 +5,8 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 
-import org.snakeyaml.engine.v2.exceptions.Mark;
-import org.snakeyaml.engine.v2.nodes.Node;
-
 /** Collects the problems of one policy file as it is read, so that all of them are reported, not just the first. */
 final class ProblemList {
-    private static final Comparator<Problem> BY_POSITION = new Comparator<Problem>() {
-        @Override
-        public int compare(Problem a, Problem b) {
-            return a.line() != b.line() ? Integer.compare(a.line(), b.line()) : Integer.compare(a.column(), b.column());
-        }
-    };
-
     private final String file;
     private final List<Problem> errors = new ArrayList<Problem>();
     private final List<Problem> warnings = new ArrayList<Problem>();
@@ -30,14 +20,8 @@ final class ProblemList {
     }
 
     /** An error at the start of the node: the offending key or value. */
-    void error(Node node, String message) {
-        Mark mark = node.getStartMark().orElse(null);
-        error(mark, message);
-    }
-
-    void error(Mark mark, String message) {
-        errors.add(mark == null ? new Problem(file, 1, 1, message)
-                : new Problem(file, mark.getLine() + 1, mark.getColumn() + 1, message));
+    void error(YamlNode node, String message) {
+        errors.add(new Problem(file, node.line(), node.column(), message));
     }
 
     /** An error at a 1-based position found outside YAML (e.g. a byte that is not UTF-8). */
@@ -50,10 +34,8 @@ final class ProblemList {
         errors.add(new Problem(file, 0, 0, message));
     }
 
-    void warning(Node node, String message) {
-        Mark mark = node.getStartMark().orElse(null);
-        warnings.add(mark == null ? Problem.warning(file, 1, 1, message)
-                : Problem.warning(file, mark.getLine() + 1, mark.getColumn() + 1, message));
+    void warning(YamlNode node, String message) {
+        warnings.add(Problem.warning(file, node.line(), node.column(), message));
     }
 
     void warningAtStart(String message) {
@@ -79,7 +61,17 @@ final class ProblemList {
 
     private static List<Problem> sorted(List<Problem> problems) {
         List<Problem> copy = new ArrayList<Problem>(problems);
-        Collections.sort(copy, BY_POSITION);
+        if (copy.size() > 1) {
+            Collections.sort(copy, new ByPosition());
+        }
         return copy;
+    }
+
+    /** Loaded only to sort two problems or more: a valid policy's read (a fresh start's) does without the class. */
+    static final class ByPosition implements Comparator<Problem> {
+        @Override
+        public int compare(Problem a, Problem b) {
+            return a.line() != b.line() ? Integer.compare(a.line(), b.line()) : Integer.compare(a.column(), b.column());
+        }
     }
 }

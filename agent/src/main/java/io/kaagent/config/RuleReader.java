@@ -5,9 +5,6 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 
-import org.snakeyaml.engine.v2.nodes.MappingNode;
-import org.snakeyaml.engine.v2.nodes.Node;
-
 import io.kaagent.policy.CidrBlock;
 import io.kaagent.policy.Direction;
 import io.kaagent.policy.HostGlob;
@@ -16,8 +13,12 @@ import io.kaagent.policy.PartialSettings;
 import io.kaagent.policy.PortRange;
 import io.kaagent.policy.Rule;
 
-/** Reads one entry of {@code rules:}, reporting every mistake in it. */
-final class RuleReader {
+/**
+ * Reads one entry of {@code rules:}, reporting every mistake in it. It reads the items of its three list criteria
+ * itself ({@link Nodes.ItemReader}): a parser class per criterion cost a fresh container's first start a class load
+ * each (~0.2-0.3 ms) on the way to the policy's verdict.
+ */
+final class RuleReader implements Nodes.ItemReader {
     static final List<String> CRITERIA = Collections.unmodifiableList(
             Arrays.asList("name", "host", "cidr", "port", "direction", "keepalive"));
     static final List<String> KEYS;
@@ -33,6 +34,11 @@ final class RuleReader {
 
     private final String path;
     private final ProblemList problems;
+    private final List<HostGlob> hosts = new ArrayList<HostGlob>();
+    private final List<CidrBlock> cidrs = new ArrayList<CidrBlock>();
+    private final List<PortRange> ports = new ArrayList<PortRange>();
+    /** The key whose items {@link #item} receives: host, cidr or port. */
+    private String criterion;
 
     private RuleReader(String path, ProblemList problems) {
         this.path = path;
@@ -44,16 +50,16 @@ final class RuleReader {
      *
      * @param path {@code rules[3]}
      */
-    static Rule read(Node node, String path, PartialSettings defaults, ProblemList problems) {
-        if (!(node instanceof MappingNode)) {
+    static Rule read(YamlNode node, String path, PartialSettings defaults, ProblemList problems) {
+        if (!node.isMapping()) {
             problems.error(node, path + ": " + Nodes.found(node) + "; expected a rule, a mapping with a name, "
                     + "its criteria and its settings");
             return null;
         }
-        return new RuleReader(path, problems).read((MappingNode) node, defaults);
+        return new RuleReader(path, problems).read(node, defaults);
     }
 
-    private Rule read(MappingNode node, PartialSettings defaults) {
+    private Rule read(YamlNode node, PartialSettings defaults) {
         int errorsBefore = problems.errorCount();
         MappingView rule = MappingView.read(node, path, KEYS, Collections.<String, String>emptyMap(), problems);
         String name = name(rule);
@@ -81,7 +87,7 @@ final class RuleReader {
     }
 
     private String name(MappingView rule) {
-        Node node = rule.value("name");
+        YamlNode node = rule.value("name");
         if (node == null) {
             problems.error(rule.node(), path + ": missing key name; every rule needs a name, it appears in logs, "
                     + "explain and JMX");
@@ -111,61 +117,44 @@ final class RuleReader {
     }
 
     private void readHosts(MappingView rule, Rule.Builder builder) {
-        final List<HostGlob> globs = new ArrayList<HostGlob>();
-        forEachItem(rule, "host", "a host glob such as *.db.internal", new ValueParser() {
-            @Override
-            public void parse(String text) throws InvalidValueException {
-                globs.add(HostGlob.parse(text));
-            }
-        });
-        builder.hosts(globs);
+        builder.hosts(readItems(rule, "host", "a host glob such as *.db.internal", hosts));
     }
 
     private void readCidrs(MappingView rule, Rule.Builder builder) {
-        final List<CidrBlock> blocks = new ArrayList<CidrBlock>();
-        forEachItem(rule, "cidr", "a CIDR block such as 10.0.0.0/8", new ValueParser() {
-            @Override
-            public void parse(String text) throws InvalidValueException {
-                blocks.add(CidrBlock.parse(text));
-            }
-        });
-        builder.cidrs(blocks);
+        builder.cidrs(readItems(rule, "cidr", "a CIDR block such as 10.0.0.0/8", cidrs));
     }
 
     private void readPorts(MappingView rule, Rule.Builder builder) {
-        final List<PortRange> ranges = new ArrayList<PortRange>();
-        forEachItem(rule, "port", "a port such as 5432 or a range such as 5432-5439", new ValueParser() {
-            @Override
-            public void parse(String text) throws InvalidValueException {
-                ranges.add(PortRange.parse(text));
-            }
-        });
-        builder.ports(ranges);
+        builder.ports(readItems(rule, "port", "a port such as 5432 or a range such as 5432-5439", ports));
     }
 
-    private interface ValueParser {
-        void parse(String text) throws InvalidValueException;
-    }
-
-    private void forEachItem(MappingView rule, String key, String expected, final ValueParser parser) {
-        Node node = rule.value(key);
-        if (node == null) {
-            return;
+    /** Collects the items of the criterion {@code key} into {@code into} (through {@link #item}). */
+    private <T> List<T> readItems(MappingView rule, String key, String expected, List<T> into) {
+        YamlNode node = rule.value(key);
+        if (node != null) {
+            criterion = key;
+            Nodes.forEachItem(node, Nodes.join(path, key), expected, problems, this);
         }
-        Nodes.forEachItem(node, Nodes.join(path, key), expected, problems, new Nodes.ItemReader() {
-            @Override
-            public void read(String text, Node item, String itemPath) {
-                try {
-                    parser.parse(text);
-                } catch (InvalidValueException e) {
-                    problems.error(item, itemPath + ": " + e.getMessage());
-                }
+        return into;
+    }
+
+    @Override
+    public void item(String text, YamlNode item, String itemPath) {
+        try {
+            if ("host".equals(criterion)) {
+                hosts.add(HostGlob.parse(text));
+            } else if ("cidr".equals(criterion)) {
+                cidrs.add(CidrBlock.parse(text));
+            } else {
+                ports.add(PortRange.parse(text));
             }
-        });
+        } catch (InvalidValueException e) {
+            problems.error(item, itemPath + ": " + e.getMessage());
+        }
     }
 
     private void readDirection(MappingView rule, Rule.Builder builder) {
-        Node node = rule.value("direction");
+        YamlNode node = rule.value("direction");
         if (node == null) {
             return;
         }
@@ -182,7 +171,7 @@ final class RuleReader {
     }
 
     private boolean readKeepalive(MappingView rule) {
-        Node node = rule.value("keepalive");
+        YamlNode node = rule.value("keepalive");
         if (node == null) {
             return false;
         }

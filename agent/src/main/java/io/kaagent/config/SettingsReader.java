@@ -4,8 +4,6 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 
-import org.snakeyaml.engine.v2.nodes.Node;
-
 import io.kaagent.policy.InvalidValueException;
 import io.kaagent.policy.PartialSettings;
 import io.kaagent.policy.SettingValues;
@@ -21,7 +19,7 @@ final class SettingsReader {
     static PartialSettings read(MappingView mapping, String path, ProblemList problems) {
         PartialSettings settings = PartialSettings.EMPTY;
         for (String key : KEYS) {
-            Node node = mapping.value(key);
+            YamlNode node = mapping.value(key);
             if (node == null) {
                 continue;
             }

@@ -2,62 +2,47 @@ package io.kaagent.config;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-
-import org.snakeyaml.engine.v2.api.PolicyLoadSettings;
-import org.snakeyaml.engine.v2.common.FlowStyle;
-import org.snakeyaml.engine.v2.common.ScalarStyle;
-import org.snakeyaml.engine.v2.exceptions.Mark;
-import org.snakeyaml.engine.v2.nodes.MappingNode;
-import org.snakeyaml.engine.v2.nodes.Node;
-import org.snakeyaml.engine.v2.nodes.NodeTuple;
-import org.snakeyaml.engine.v2.nodes.ScalarNode;
-import org.snakeyaml.engine.v2.nodes.SequenceNode;
-import org.snakeyaml.engine.v2.nodes.Tag;
 
 /**
- * Composes the YAML policy files are written in into the node tree SnakeYAML's composer builds from it, node for
- * node and mark for mark, or answers null for anything else, which then goes to SnakeYAML.
+ * Composes the YAML policy files are written in into the tree SnakeYAML's composer builds from it, as
+ * {@link YamlNode}s, node for node and position for position, or answers null for anything else, which then goes to
+ * SnakeYAML ({@link SnakeYamlComposer}).
  * <p>
  * Why a second reader: in a fresh JVM, SnakeYAML's scanner, parser and composer load ~100 classes and spin 7
  * lambdas, all run interpreted: ~40-50 ms of a fresh container's first start, on the way to the JVM's exit (a
- * policy read at launch is waited for). This one is one class over the node classes.
+ * policy read at launch is waited for). This one is one class, and loads none of SnakeYAML's.
  * <p>
  * What it reads: a root block mapping at column 0 whose keys are words ({@code [A-Za-z0-9_][A-Za-z0-9_.-]*});
- * block mappings and block lists (indented or not under their key) of any nesting up to YamlDocument's limit; values
- * on the key's line as plain scalars, single- or double-quoted scalars without a backslash, or flow lists of those on
- * one line; comments, blank lines, and any printable character in comments. Anything else — tabs, line ends other
- * than LF, anchors, aliases, tags, block scalars, flow mappings, multi-line scalars, document markers, directives,
- * errors of any kind — is refused, never guessed: text this reader accepts, SnakeYAML accepts with an equal tree
- * (SimpleYamlComposerTest holds it to that on every policy of the repository and on generated texts).
+ * block mappings and block lists (indented or not under their key) of any nesting up to SnakeYamlComposer's limit;
+ * values on the key's line as plain scalars, single- or double-quoted scalars without a backslash, or flow lists of
+ * those on one line; comments, blank lines, and any printable character in comments. Anything else — tabs, line ends
+ * other than LF, anchors, aliases, tags, block scalars, flow mappings, multi-line scalars, document markers,
+ * directives, errors of any kind — is refused, never guessed: text this reader accepts, SnakeYAML accepts with an
+ * equal tree (SimpleYamlComposerTest holds it to that on every policy of the repository and on generated texts).
  */
 final class SimpleYamlComposer {
-    /** As YamlDocument's: deeper text goes to SnakeYAML, which refuses it with the message. */
+    /** As SnakeYamlComposer's: deeper text goes to SnakeYAML, which refuses it with the message. */
     private static final int MAX_DEPTH = 16;
     /** SnakeYAML's limit for a simple key is 1024 characters; keys of a policy are short words. */
     private static final int MAX_KEY_LENGTH = 128;
     private static final Refused REFUSED = new Refused();
 
     private final String text;
-    private final String label;
     private final int length;
-    /** The marks' buffer. Only comments may hold characters outside ASCII, all of them in the BMP: one per char. */
-    private int[] codePoints;
     private int pos;
     private int line;
     private int lineStart;
     private int depth;
 
-    private SimpleYamlComposer(String text, String label) {
+    private SimpleYamlComposer(String text) {
         this.text = text;
-        this.label = label;
         this.length = text.length();
     }
 
     /** The root node of the policy text, or null when the text is not in this reader's subset of YAML. */
-    static Node compose(String text, String label) {
+    static YamlNode compose(String text) {
         try {
-            return new SimpleYamlComposer(text, label).document();
+            return new SimpleYamlComposer(text).document();
         } catch (Refused e) {
             return null;
         } catch (RuntimeException e) {
@@ -75,11 +60,11 @@ final class SimpleYamlComposer {
         }
     }
 
-    private Node document() {
+    private YamlNode document() {
         if (skipToContent() != 0) {
             throw REFUSED; // empty, or the root indented: SnakeYAML says what it makes of that
         }
-        Node root = blockMapping(0);
+        YamlNode root = blockMapping(0);
         if (pos != length) {
             throw REFUSED;
         }
@@ -89,13 +74,14 @@ final class SimpleYamlComposer {
     // ---- structure ----
 
     /** A block mapping whose keys stand at {@code indent}; pos is at its first key. */
-    private MappingNode blockMapping(int indent) {
+    private YamlNode blockMapping(int indent) {
         enter();
-        Optional<Mark> start = mark();
-        List<NodeTuple> entries = new ArrayList<NodeTuple>();
+        int startLine = lineNumber();
+        int startColumn = columnNumber();
+        List<YamlNode> entries = new ArrayList<YamlNode>();
         while (true) {
-            ScalarNode key = key();
-            entries.add(new NodeTuple(key, valueAfterKey(indent)));
+            entries.add(key());
+            entries.add(valueAfterKey(indent));
             int next = column();
             if (next != indent) {
                 if (next > indent) {
@@ -105,15 +91,16 @@ final class SimpleYamlComposer {
             }
         }
         depth--;
-        return new MappingNode(Tag.MAP, true, entries, FlowStyle.BLOCK, start, mark());
+        return YamlNode.mapping(entries, startLine, startColumn);
     }
 
     /**
      * The value of a key of a mapping at {@code indent}; pos is just after the key's colon. Leaves pos at the next
      * content line's first character, or at the end of the text.
      */
-    private Node valueAfterKey(int indent) {
-        Optional<Mark> afterColon = mark();
+    private YamlNode valueAfterKey(int indent) {
+        int afterColonLine = lineNumber();
+        int afterColonColumn = columnNumber();
         skipSpaces();
         if (atLineEnd()) {
             endLine();
@@ -124,10 +111,9 @@ final class SimpleYamlComposer {
             if (next == indent && startsEntry()) {
                 return blockSequence(indent, true);
             }
-            return new ScalarNode(PolicyLoadSettings.scalarTag("", true), true, "", ScalarStyle.PLAIN, afterColon,
-                    afterColon);
+            return YamlNode.scalar("", true, afterColonLine, afterColonColumn);
         }
-        Node value = inlineValue();
+        YamlNode value = inlineValue();
         endLine();
         if (skipToContent() > indent) {
             throw REFUSED; // a continuation line, or a structure SnakeYAML would reject
@@ -139,10 +125,11 @@ final class SimpleYamlComposer {
      * A block list whose dashes stand at {@code indent}; pos is at the first dash. Indentless: a key's value written
      * at the key's own column, which ends at the next line there that is not an entry.
      */
-    private SequenceNode blockSequence(int indent, boolean indentless) {
+    private YamlNode blockSequence(int indent, boolean indentless) {
         enter();
-        Optional<Mark> start = mark();
-        List<Node> items = new ArrayList<Node>();
+        int startLine = lineNumber();
+        int startColumn = columnNumber();
+        List<YamlNode> items = new ArrayList<YamlNode>();
         while (true) {
             if (!startsEntry()) {
                 throw REFUSED;
@@ -169,7 +156,7 @@ final class SimpleYamlComposer {
             break;
         }
         depth--;
-        return new SequenceNode(Tag.SEQ, true, items, FlowStyle.BLOCK, start, mark());
+        return YamlNode.sequence(items, startLine, startColumn);
     }
 
     private void enter() {
@@ -179,19 +166,19 @@ final class SimpleYamlComposer {
     }
 
     /** A key of a block mapping: a word, its colon, and a space or the line's end after it. */
-    private ScalarNode key() {
+    private YamlNode key() {
         if (!startsKey()) {
             throw REFUSED;
         }
-        Optional<Mark> start = mark();
+        int startLine = lineNumber();
+        int startColumn = columnNumber();
         int begin = pos;
         while (text.charAt(pos) != ':') {
             pos++;
         }
-        Optional<Mark> end = mark();
         String key = text.substring(begin, pos);
         pos++;
-        return new ScalarNode(PolicyLoadSettings.scalarTag(key, true), true, key, ScalarStyle.PLAIN, start, end);
+        return YamlNode.scalar(key, YamlNode.isNullText(key), startLine, startColumn);
     }
 
     private boolean startsKey() {
@@ -213,7 +200,7 @@ final class SimpleYamlComposer {
 
     // ---- values on one line ----
 
-    private Node inlineValue() {
+    private YamlNode inlineValue() {
         char c = text.charAt(pos);
         if (c == '[') {
             return flowSequence();
@@ -224,10 +211,11 @@ final class SimpleYamlComposer {
         return plain(false);
     }
 
-    private SequenceNode flowSequence() {
+    private YamlNode flowSequence() {
         enter();
-        Optional<Mark> start = mark();
-        List<Node> items = new ArrayList<Node>();
+        int startLine = lineNumber();
+        int startColumn = columnNumber();
+        List<YamlNode> items = new ArrayList<YamlNode>();
         pos++;
         skipSpaces();
         if (peek() != ']') {
@@ -251,12 +239,13 @@ final class SimpleYamlComposer {
         }
         pos++;
         depth--;
-        return new SequenceNode(Tag.SEQ, true, items, FlowStyle.FLOW, start, mark());
+        return YamlNode.sequence(items, startLine, startColumn);
     }
 
     /** A quoted scalar on one line: single quotes with '' for a quote, or double quotes with no escape at all. */
-    private ScalarNode quoted(char quote) {
-        Optional<Mark> start = mark();
+    private YamlNode quoted(char quote) {
+        int startLine = lineNumber();
+        int startColumn = columnNumber();
         pos++;
         StringBuilder value = new StringBuilder();
         while (true) {
@@ -276,9 +265,7 @@ final class SimpleYamlComposer {
             pos++;
         }
         pos++;
-        String text = value.toString();
-        return new ScalarNode(PolicyLoadSettings.scalarTag(text, false), true, text,
-                quote == '\'' ? ScalarStyle.SINGLE_QUOTED : ScalarStyle.DOUBLE_QUOTED, start, mark());
+        return YamlNode.scalar(value.toString(), false, startLine, startColumn);
     }
 
     /**
@@ -286,13 +273,14 @@ final class SimpleYamlComposer {
      * a comma or bracket; trailing spaces are not part of it. Characters with a meaning elsewhere in YAML are
      * refused, as is a colon followed by anything but a word character, a slash, a dot or another colon.
      */
-    private ScalarNode plain(boolean flow) {
+    private YamlNode plain(boolean flow) {
         char first = peek();
         boolean startsNumber = first == '-' && pos + 1 < length && isDigit(text.charAt(pos + 1));
         if (!isPlainStart(first) && !startsNumber) {
             throw REFUSED;
         }
-        Optional<Mark> start = mark();
+        int startLine = lineNumber();
+        int startColumn = columnNumber();
         int begin = pos;
         int end = pos;
         while (pos < length) {
@@ -322,10 +310,8 @@ final class SimpleYamlComposer {
             end = pos;
         }
         pos = end;
-        Optional<Mark> endMark = mark();
         String value = text.substring(begin, end);
-        return new ScalarNode(PolicyLoadSettings.scalarTag(value, true), true, value, ScalarStyle.PLAIN, start,
-                endMark);
+        return YamlNode.scalar(value, YamlNode.isNullText(value), startLine, startColumn);
     }
 
     // ---- lines ----
@@ -412,14 +398,14 @@ final class SimpleYamlComposer {
         lineStart = pos;
     }
 
-    private Optional<Mark> mark() {
-        if (codePoints == null) {
-            codePoints = new int[length];
-            for (int i = 0; i < length; i++) {
-                codePoints[i] = text.charAt(i);
-            }
-        }
-        return Optional.of(new Mark(label, pos, line, pos - lineStart, codePoints, pos));
+    /** The 1-based line at pos. */
+    private int lineNumber() {
+        return line + 1;
+    }
+
+    /** The 1-based column at pos: only comments may hold characters outside ASCII, all in the BMP (one per char). */
+    private int columnNumber() {
+        return pos - lineStart + 1;
     }
 
     // ---- characters ----

@@ -22,69 +22,28 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.snakeyaml.engine.v2.exceptions.Mark;
-import org.snakeyaml.engine.v2.nodes.MappingNode;
-import org.snakeyaml.engine.v2.nodes.Node;
-import org.snakeyaml.engine.v2.nodes.NodeTuple;
-import org.snakeyaml.engine.v2.nodes.ScalarNode;
-import org.snakeyaml.engine.v2.nodes.SequenceNode;
 
 /**
  * The agent's own reader of simple policy text must be SnakeYAML for every text it accepts: the same tree, node for
- * node, with the same tags, styles, values and marks. Checked on every policy of the repository (files and the YAML
+ * node, with the same values, nulls and positions, as the policy's readers see it (SnakeYAML's through
+ * SnakeYamlComposer.convert). Checked on every policy of the repository (files and the YAML
  * blocks of its documents), on generated policies, and on those policies broken one character at a time.
  */
 class SimpleYamlComposerTest {
     private static final Path REPOSITORY = Paths.get("").toAbsolutePath().getParent();
     private static final String LABEL = "policy.yml";
 
-    /** The tree as text with everything a node carries that SnakeYAML's composer sets, one node per line. */
-    static String describe(Node node) {
-        StringBuilder out = new StringBuilder();
-        describe(node, "", out);
-        return out.toString();
-    }
-
-    private static void describe(Node node, String indent, StringBuilder out) {
-        out.append(indent).append(node.getClass().getSimpleName()).append(' ').append(node.getTag())
-                .append(" start ").append(mark(node.getStartMark().orElse(null)))
-                .append(" end ").append(mark(node.getEndMark().orElse(null)));
-        if (node instanceof ScalarNode) {
-            ScalarNode scalar = (ScalarNode) node;
-            out.append(' ').append(scalar.getScalarStyle()).append(" [").append(scalar.getValue()).append("]\n");
-        } else if (node instanceof SequenceNode) {
-            out.append(' ').append(((SequenceNode) node).getFlowStyle()).append('\n');
-            for (Node item : ((SequenceNode) node).getValue()) {
-                describe(item, indent + "  ", out);
-            }
-        } else {
-            out.append(' ').append(((MappingNode) node).getFlowStyle()).append('\n');
-            for (NodeTuple entry : ((MappingNode) node).getValue()) {
-                describe(entry.getKeyNode(), indent + "  key ", out);
-                describe(entry.getValueNode(), indent + "  value ", out);
-            }
-        }
-    }
-
-    private static String mark(Mark mark) {
-        if (mark == null) {
-            return "none";
-        }
-        // Not the buffer: SnakeYAML's marks hold a window of the text, this reader's the whole text.
-        return mark.getName() + "@" + mark.getIndex() + "=" + (mark.getLine() + 1) + ":" + (mark.getColumn() + 1);
-    }
-
     /** Returns whether the simple reader accepted the text, after checking that SnakeYAML agrees where it did. */
     private static boolean readsAlike(String text) {
-        Node simple = SimpleYamlComposer.compose(text, LABEL);
+        YamlNode simple = SimpleYamlComposer.compose(text);
         if (simple == null) {
             return false;
         }
         ProblemList problems = new ProblemList(LABEL);
-        Node snake = YamlDocument.composeWithSnakeYaml(text, problems);
+        YamlNode snake = SnakeYamlComposer.compose(text, problems);
         assertNotNull(snake, () -> "SnakeYAML refuses what the simple reader accepted: " + problems.errors()
                 + "\n---\n" + text + "\n---");
-        assertEquals(describe(snake), describe(simple), () -> "the trees differ for\n---\n" + text + "\n---");
+        assertEquals(snake.toString(), simple.toString(), () -> "the trees differ for\n---\n" + text + "\n---");
         return true;
     }
 
@@ -201,7 +160,7 @@ class SimpleYamlComposerTest {
         "a: b\n...\n", "a: b\n---\nc: d\n", "- a\n", "a\n",
     })
     void theseAreLeftToSnakeYaml(String text) {
-        assertNull(SimpleYamlComposer.compose(text, LABEL), () -> "accepted:\n" + text);
+        assertNull(SimpleYamlComposer.compose(text), () -> "accepted:\n" + text);
     }
 
     @Test
@@ -212,7 +171,7 @@ class SimpleYamlComposerTest {
                     .append(":\n");
         }
         text.append(String.join("", Collections.nCopies(34, " "))).append("v: 1\n");
-        assertNull(SimpleYamlComposer.compose(text.toString(), LABEL));
+        assertNull(SimpleYamlComposer.compose(text.toString()));
         ProblemList problems = new ProblemList(LABEL);
         assertNull(YamlDocument.compose(text.toString(), problems));
         assertTrue(problems.errors().toString().contains("nests deeper than 16"), problems.errors().toString());

@@ -261,7 +261,7 @@ public final class StartupProfile {
             {"HookGate (transformer registered)", "io.kaagent.instrument.HookGate"},
             {"Hello (main)", "io.kaagent.bench.process.Hello"},
             {"policy thread: EntryReader (cached policy read)", "io.kaagent.cache.EntryReader"},
-            {"policy thread: first YAML class (not cached)", "io.kaagent.shaded.snakeyaml."},
+            {"policy thread: YamlDocument (YAML read: not cached)", "io.kaagent.config.YamlDocument"},
             {"policy thread: RuleSet (policy being built)", "io.kaagent.policy.RuleSet"},
             {"init thread: BootstrapBridge (preparing the hooks, 30 ms on)", "io.kaagent.instrument.BootstrapBridge"},
             {"KaBridge (bridge defined: first socket class, or init thread)", "io.kaagent.bootstrap.KaBridge"},
