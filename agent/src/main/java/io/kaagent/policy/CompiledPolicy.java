@@ -79,8 +79,8 @@ public final class CompiledPolicy {
         for (PortRange range : rule.ports()) {
             out.writeString(range.toString());
         }
-        out.writeBoolean(rule.directions().contains(Direction.OUTBOUND));
-        out.writeBoolean(rule.directions().contains(Direction.INBOUND));
+        out.writeBoolean(rule.appliesTo(Direction.OUTBOUND));
+        out.writeBoolean(rule.appliesTo(Direction.INBOUND));
         out.writeBoolean(rule.keepaliveOff());
         writeSettings(out, rule.declaredSettings());
     }

@@ -56,8 +56,8 @@ public final class Policy {
         boolean inbound = false;
         for (Rule rule : this.rules) {
             if (!rule.hosts().isEmpty()) {
-                outbound |= rule.directions().contains(Direction.OUTBOUND);
-                inbound |= rule.directions().contains(Direction.INBOUND);
+                outbound |= rule.appliesTo(Direction.OUTBOUND);
+                inbound |= rule.appliesTo(Direction.INBOUND);
             }
         }
         this.outboundHostRules = outbound;
@@ -119,7 +119,7 @@ public final class Policy {
      */
     public Rule ruleForEveryClient(int localPort) {
         for (Rule rule : rules) {
-            if (!rule.directions().contains(Direction.INBOUND) || !rule.portMatches(localPort)) {
+            if (!rule.appliesTo(Direction.INBOUND) || !rule.portMatches(localPort)) {
                 continue;
             }
             return rule.hosts().isEmpty() && rule.cidrs().isEmpty() ? rule : null;

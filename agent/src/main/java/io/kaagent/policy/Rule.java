@@ -4,7 +4,7 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.EnumSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -19,7 +19,12 @@ public final class Rule {
     private final List<HostGlob> hosts;
     private final List<CidrBlock> cidrs;
     private final List<PortRange> ports;
-    private final Set<Direction> directions;
+    /**
+     * The directions as two flags, not an EnumSet: an EnumSet's first use of an enum reads its constants through
+     * reflection (Method.invoke), ~1 ms of a cold JVM on the way to its policy, every start.
+     */
+    private final boolean outbound;
+    private final boolean inbound;
     private final boolean keepaliveOff;
     private final PartialSettings declared;
     private final KeepAliveSettings settings;
@@ -30,7 +35,8 @@ public final class Rule {
         this.hosts = Collections.unmodifiableList(new ArrayList<HostGlob>(builder.hosts));
         this.cidrs = Collections.unmodifiableList(new ArrayList<CidrBlock>(builder.cidrs));
         this.ports = Collections.unmodifiableList(new ArrayList<PortRange>(builder.ports));
-        this.directions = Collections.unmodifiableSet(EnumSet.copyOf(builder.directions));
+        this.outbound = builder.outbound;
+        this.inbound = builder.inbound;
         this.keepaliveOff = builder.keepaliveOff;
         this.declared = builder.declared;
         this.settings = settings;
@@ -54,7 +60,8 @@ public final class Rule {
 
     private Builder toBuilder() {
         Builder copy = new Builder(name).hosts(hosts).cidrs(cidrs).ports(ports).settings(declared);
-        copy.directions = EnumSet.copyOf(directions);
+        copy.outbound = outbound;
+        copy.inbound = inbound;
         copy.keepaliveOff = keepaliveOff;
         return copy;
     }
@@ -78,9 +85,21 @@ public final class Rule {
         return ports;
     }
 
-    /** OUTBOUND, INBOUND or both. */
+    /** OUTBOUND, INBOUND or both, in that order. */
     public Set<Direction> directions() {
-        return directions;
+        Set<Direction> directions = new LinkedHashSet<Direction>();
+        if (outbound) {
+            directions.add(Direction.OUTBOUND);
+        }
+        if (inbound) {
+            directions.add(Direction.INBOUND);
+        }
+        return Collections.unmodifiableSet(directions);
+    }
+
+    /** Whether the rule is for sockets of this direction. */
+    public boolean appliesTo(Direction direction) {
+        return direction == Direction.INBOUND ? inbound : outbound;
     }
 
     /** {@code keepalive: off}: the rule matches and deliberately leaves the socket untouched. */
@@ -116,7 +135,7 @@ public final class Rule {
 
     /** Whether every criterion except {@code cidr} matches: what {@code explain} can say about an unresolved name. */
     public boolean matchesIgnoringAddress(Direction direction, String host, int port) {
-        return directions.contains(direction) && portMatches(port)
+        return appliesTo(direction) && portMatches(port)
                 && (hosts.isEmpty() || (host != null && hostMatchesLowerCase(host.toLowerCase(Locale.ROOT))));
     }
 
@@ -159,7 +178,8 @@ public final class Rule {
 
     /** The criteria in words, e.g. {@code outbound; host *.db.internal or db-?.example.com; any address; port 5432}. */
     public String describeCriteria() {
-        String direction = directions.size() == 2 ? "outbound and inbound" : directions.iterator().next().word();
+        String direction = outbound && inbound ? "outbound and inbound"
+                : (outbound ? Direction.OUTBOUND : Direction.INBOUND).word();
         return direction
                 + "; " + (hosts.isEmpty() ? "any host" : "host " + joinWithOr(hosts))
                 + "; " + (cidrs.isEmpty() ? "any address" : "cidr " + joinWithOr(cidrs))
@@ -187,7 +207,8 @@ public final class Rule {
         private final List<HostGlob> hosts = new ArrayList<HostGlob>();
         private final List<CidrBlock> cidrs = new ArrayList<CidrBlock>();
         private final List<PortRange> ports = new ArrayList<PortRange>();
-        private EnumSet<Direction> directions = EnumSet.of(Direction.OUTBOUND);
+        private boolean outbound = true;
+        private boolean inbound;
         private boolean keepaliveOff;
         private PartialSettings declared = PartialSettings.EMPTY;
 
@@ -242,7 +263,12 @@ public final class Rule {
         }
 
         public Builder directions(Direction first, Direction... more) {
-            directions = EnumSet.of(first, more);
+            outbound = first == Direction.OUTBOUND;
+            inbound = first == Direction.INBOUND;
+            for (Direction direction : more) {
+                outbound |= direction == Direction.OUTBOUND;
+                inbound |= direction == Direction.INBOUND;
+            }
             return this;
         }
 

@@ -32,10 +32,10 @@ final class RuleIndex {
         RangeIndex.Builder ipv6Ranges = new RangeIndex.Builder();
         for (int i = 0; i < rules.length; i++) {
             Rule rule = rules[i];
-            if (rule.directions().contains(Direction.OUTBOUND)) {
+            if (rule.appliesTo(Direction.OUTBOUND)) {
                 Bits.set(outbound, i);
             }
-            if (rule.directions().contains(Direction.INBOUND)) {
+            if (rule.appliesTo(Direction.INBOUND)) {
                 Bits.set(inbound, i);
             }
             if (rule.ports().isEmpty()) {
