@@ -2,7 +2,7 @@ package io.kaagent.cache;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
+import java.nio.charset.Charset;
 
 /**
  * Which build of the agent this is: the version and the time the jar was made, written into the jar at package time
@@ -39,7 +39,7 @@ public final class BuildId {
             if (in == null) {
                 return null;
             }
-            String id = new String(BoundedInput.readAtMost(in, 256, 256), StandardCharsets.UTF_8).trim();
+            String id = new String(BoundedInput.readAtMost(in, 256, 256), Charset.forName("UTF-8")).trim();
             return id.isEmpty() ? null : id;
         } catch (IOException | RuntimeException e) {
             return null;
