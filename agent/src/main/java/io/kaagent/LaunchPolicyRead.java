@@ -62,6 +62,8 @@ final class LaunchPolicyRead implements Runnable {
             // policy was not compiled before (a fresh container) then exits without waiting for the init thread's
             // handover, which rewrites the socket classes there with ASM.
             verdict.countDown();
+            // After the verdict, off the way to a short JVM's exit; before the hooks can have the policy (await).
+            policy.prepareIndex();
         } catch (PolicyException e) {
             invalid = e;
         } catch (RuntimeException e) {

@@ -81,7 +81,7 @@ public final class KeepAliveRuntime {
 
     /** @param policy the policy, or null when it arrives later through {@link #policyLoaded} */
     public KeepAliveRuntime(Policy policy, boolean failOnPurpose) {
-        this.policy = policy;
+        this.policy = indexed(policy);
         this.failOnPurpose = failOnPurpose;
         if (policy == null) {
             undecided = new ArrayList<Undecided>();
@@ -513,7 +513,7 @@ public final class KeepAliveRuntime {
     public void policyLoaded(Policy loaded) {
         List<Undecided> waiting;
         synchronized (undecidedLock) {
-            this.policy = loaded; // from here on hooks decide for themselves; nothing more joins the queue
+            this.policy = indexed(loaded); // from here on hooks decide for themselves; nothing more joins the queue
             waiting = undecided == null ? null : new ArrayList<Undecided>(undecided);
         }
         try {
@@ -690,12 +690,20 @@ public final class KeepAliveRuntime {
 
     // ---- state, for the MBean and the command line ----
 
+    /** A policy with its rule index built: here, not in the hook of the first socket it decides. */
+    private static Policy indexed(Policy policy) {
+        if (policy != null) {
+            policy.prepareIndex();
+        }
+        return policy;
+    }
+
     public Policy policy() {
         return policy;
     }
 
     public void replacePolicy(Policy replacement) {
-        this.policy = replacement;
+        this.policy = indexed(replacement);
         reloads.incrementAndGet();
     }
 
@@ -705,7 +713,7 @@ public final class KeepAliveRuntime {
      */
     public SweepResult replacePolicyAndSweep(Policy replacement) {
         synchronized (sweepLock) {
-            this.policy = replacement;
+            this.policy = indexed(replacement);
             lastReloadError = null;
             try {
                 return sweepLocked("policy replaced");
