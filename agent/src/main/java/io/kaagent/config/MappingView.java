@@ -28,7 +28,7 @@ final class MappingView {
         MappingView view = new MappingView(node);
         for (int entry = 0; entry < node.entryCount(); entry++) {
             YamlNode keyNode = node.keyAt(entry);
-            if (!keyNode.isScalar() || Nodes.isNull(keyNode)) {
+            if (!keyNode.isScalar() || keyNode.isNull()) {
                 problems.error(keyNode, (path.isEmpty() ? "" : path + ": ") + "found " + Nodes.kind(keyNode)
                         + " as a key; keys are words such as " + allowedKeys.get(0));
                 continue;
@@ -38,7 +38,7 @@ final class MappingView {
             Integer first = view.entries.get(key);
             if (first != null) {
                 problems.error(keyNode, keyPath + ": duplicate key, first given at line "
-                        + Nodes.line(node.keyAt(first)));
+                        + node.keyAt(first).line());
             } else if (!allowedKeys.contains(key)) {
                 problems.error(keyNode, keyPath + ": unknown key" + advice(key, allowedKeys, hints));
             } else {

@@ -7,14 +7,9 @@ final class Nodes {
     private Nodes() {
     }
 
-    /** {@code key: ~}, {@code key: null} and {@code key:} with nothing after it. */
-    static boolean isNull(YamlNode node) {
-        return node.isNull();
-    }
-
     /** {@code no value} or {@code found a list}: how a message names what stands where something else belongs. */
     static String found(YamlNode node) {
-        return isNull(node) ? "no value" : "found " + kind(node);
+        return node.isNull() ? "no value" : "found " + kind(node);
     }
 
     static String kind(YamlNode node) {
@@ -24,7 +19,7 @@ final class Nodes {
         if (node.isSequence()) {
             return "a list";
         }
-        return isNull(node) ? "nothing" : "\"" + node.value() + "\"";
+        return node.isNull() ? "nothing" : "\"" + node.value() + "\"";
     }
 
     /**
@@ -33,7 +28,7 @@ final class Nodes {
      * @param expected what belongs here, e.g. {@code a duration such as 30s}
      */
     static String text(YamlNode node, String path, String expected, ProblemList problems) {
-        if (node.isScalar() && !isNull(node)) {
+        if (node.isScalar() && !node.isNull()) {
             return node.value();
         }
         problems.error(node, path + ": " + found(node) + "; expected " + expected);
@@ -72,9 +67,5 @@ final class Nodes {
 
     static String join(String path, String key) {
         return path.isEmpty() ? key : path + "." + key;
-    }
-
-    static int line(YamlNode node) {
-        return node.line();
     }
 }

@@ -171,7 +171,7 @@ final class PolicyReader {
         for (int entry = 0; entry < ruleNode.entryCount(); entry++) {
             YamlNode key = ruleNode.keyAt(entry);
             YamlNode value = ruleNode.valueAt(entry);
-            if (key.isScalar() && "name".equals(key.value()) && value.isScalar() && !Nodes.isNull(value)) {
+            if (key.isScalar() && "name".equals(key.value()) && value.isScalar() && !value.isNull()) {
                 String name = value.value();
                 Integer first = firstIndexByName.get(name);
                 if (first == null) {

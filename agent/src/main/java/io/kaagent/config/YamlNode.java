@@ -70,7 +70,7 @@ final class YamlNode {
         return kind == MAPPING;
     }
 
-    /** A scalar that is YAML's null. */
+    /** A scalar that is YAML's null: {@code key: ~}, {@code key: null} and {@code key:} with nothing after it. */
     boolean isNull() {
         return nullValue;
     }
