@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * 10,000 open loopback connections in one process, with and without the agent (10 rules, the last matching loopback,
- * enforce on): outbound (the measured process connects to a peer process) and inbound (the peer connects, the
+ * enforce on), and without it with the application setting the same four options itself on every socket: outbound (the measured process connects to a peer process) and inbound (the peer connects, the
  * measured process accepts). A process may hold 20,000 descriptors here (the hard limit; run.sh raises the soft one),
  * so the two ends live in two processes. {@code -Dbench.rounds=N} (default 3), {@code -Dbench.connections=N}.
  */
@@ -30,6 +30,8 @@ public final class ScaleBench {
         String peerJava = env.jdks.get(0).java;
         Map<String, List<String>> modes = new LinkedHashMap<>();
         modes.put("no agent", List.of());
+        // What keepalive on every socket costs the kernel, set by the application itself: the agent's floor.
+        modes.put("no agent, app sets the 4 options", List.of("-Dbench.setOptions=true"));
         modes.put("agent, rule matches", List.of("-javaagent:" + env.agentJar + "=" + Policies.matching(env.work)));
         System.out.println("## Scale: " + n + " open loopback connections in one process");
         System.out.println(BenchEnv.machineLine() + "; " + rounds + " interleaved rounds, medians");

@@ -14,8 +14,12 @@ import java.util.Locale;
  * connections to the peer; {@code inbound N}: binds, prints {@code port P}, accepts N connections from the peer.
  * With all N open it prints RSS and heap, times 2,000 more connect/accept/close cycles on a second loopback port and
  * a setKeepAlive(false) on every open socket (the agent's enforce path looks each one up), then closes them all.
+ * With {@code -Dbench.setOptions=true} it sets the four keepalive options itself on every socket it opens or accepts
+ * (ConnectLoop.setFour, the policy's values): what the kernel costs for keepalive on them, without the agent.
  */
 public final class ScaleChild {
+    private static final boolean SET_OPTIONS = Boolean.getBoolean("bench.setOptions");
+
     private ScaleChild() {
     }
 
@@ -33,7 +37,7 @@ public final class ScaleChild {
             for (int i = 0; i < n; i++) {
                 Socket socket = new Socket();
                 socket.connect(peer, 10_000);
-                open.add(socket);
+                open.add(withOptions(socket));
             }
             openNanos = System.nanoTime() - start;
         } else {
@@ -44,10 +48,10 @@ public final class ScaleChild {
                 System.out.println("port " + server.getLocalPort());
                 System.out.flush();
                 Socket first = server.accept();
-                open.add(first);
+                open.add(withOptions(first));
                 long start = System.nanoTime();
                 for (int i = 1; i < n; i++) {
-                    open.add(server.accept());
+                    open.add(withOptions(server.accept()));
                 }
                 openNanos = System.nanoTime() - start;
             }
@@ -95,9 +99,17 @@ public final class ScaleChild {
     private static void cycle(ServerSocket server, InetSocketAddress address) throws IOException {
         Socket client = new Socket();
         client.connect(address);
-        Socket accepted = server.accept();
+        withOptions(client);
+        Socket accepted = withOptions(server.accept());
         client.close();
         accepted.close();
+    }
+
+    private static Socket withOptions(Socket socket) throws IOException {
+        if (SET_OPTIONS) {
+            ConnectLoop.setFour(socket);
+        }
+        return socket;
     }
 
     private static long usedHeapKb() {
