@@ -62,7 +62,8 @@ final class LaunchPolicyRead implements Runnable {
             // policy was not compiled before (a fresh container) then exits without waiting for the init thread's
             // handover, which rewrites the socket classes there with ASM.
             verdict.countDown();
-            // After the verdict, off the way to a short JVM's exit; before the hooks can have the policy (await).
+            // After the verdict, off the way to a short JVM's exit, and here rather than on the init thread (whose
+            // KeepAliveRuntime.policyLoaded would build it otherwise): in parallel with that thread's preparation.
             policy.prepareIndex();
         } catch (PolicyException e) {
             invalid = e;

@@ -13,16 +13,15 @@ import java.util.List;
  * policy read at launch is waited for). This one is one class, and loads none of SnakeYAML's.
  * <p>
  * What it reads: a root block mapping at column 0 whose keys are words ({@code [A-Za-z0-9_][A-Za-z0-9_.-]*});
- * block mappings and block lists (indented or not under their key) of any nesting up to SnakeYamlComposer's limit;
- * values on the key's line as plain scalars, single- or double-quoted scalars without a backslash, or flow lists of
- * those on one line; comments, blank lines, and any printable character in comments. Anything else — tabs, line ends
- * other than LF, anchors, aliases, tags, block scalars, flow mappings, multi-line scalars, document markers,
- * directives, errors of any kind — is refused, never guessed: text this reader accepts, SnakeYAML accepts with an
- * equal tree (SimpleYamlComposerTest holds it to that on every policy of the repository and on generated texts).
+ * block mappings and block lists (indented or not under their key) of any nesting up to YamlDocument.MAX_DEPTH
+ * (deeper text goes to SnakeYAML, which refuses it with the message); values on the key's line as plain scalars,
+ * single- or double-quoted scalars without a backslash, or flow lists of those on one line; comments, blank lines,
+ * and any printable character in comments. Anything else — tabs, line ends other than LF, anchors, aliases, tags,
+ * block scalars, flow mappings, multi-line scalars, document markers, directives, errors of any kind — is refused,
+ * never guessed: text this reader accepts, SnakeYAML accepts with an equal tree (SimpleYamlComposerTest holds it
+ * to that on every policy of the repository and on generated texts).
  */
 final class SimpleYamlComposer {
-    /** As SnakeYamlComposer's: deeper text goes to SnakeYAML, which refuses it with the message. */
-    private static final int MAX_DEPTH = 16;
     /** SnakeYAML's limit for a simple key is 1024 characters; keys of a policy are short words. */
     private static final int MAX_KEY_LENGTH = 128;
     private static final Refused REFUSED = new Refused();
@@ -160,7 +159,7 @@ final class SimpleYamlComposer {
     }
 
     private void enter() {
-        if (++depth > MAX_DEPTH) {
+        if (++depth > YamlDocument.MAX_DEPTH) {
             throw REFUSED;
         }
     }

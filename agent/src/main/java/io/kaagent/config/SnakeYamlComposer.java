@@ -32,9 +32,6 @@ import org.snakeyaml.engine.v2.scanner.StreamReader;
  * (4 classes, ~1 ms of a fresh container's first start) whenever YamlDocument was verified.
  */
 final class SnakeYamlComposer {
-    /** A policy nests four levels (root, rules, rule, list of values); 16 leaves room and stays far from the stack. */
-    private static final int MAX_DEPTH = 16;
-
     private SnakeYamlComposer() {
     }
 
@@ -105,8 +102,8 @@ final class SnakeYamlComposer {
 
     /**
      * The parser the composer reads, checking each event as the composer takes it — before a node is built from it,
-     * so an alias is never resolved and the composer's recursion never goes past MAX_DEPTH. One pass over the text:
-     * the library's classes are loaded cold in premain, and a second parse cost ~7 ms there.
+     * so an alias is never resolved and the composer's recursion never goes past YamlDocument.MAX_DEPTH. One pass over
+     * the text: the library's classes are loaded cold in premain, and a second parse cost ~7 ms there.
      */
     private static final class CheckedParser implements Parser {
         private final Parser parser;
@@ -143,8 +140,8 @@ final class SnakeYamlComposer {
                 throw new Refused(mark, "anchors (&" + ((NodeEvent) event).getAnchor().get().getValue()
                         + ") are not supported in a policy file; write the value out, or share it through defaults:");
             }
-            if (event instanceof CollectionStartEvent && ++depth > MAX_DEPTH) {
-                throw new Refused(mark, "the document nests deeper than " + MAX_DEPTH
+            if (event instanceof CollectionStartEvent && ++depth > YamlDocument.MAX_DEPTH) {
+                throw new Refused(mark, "the document nests deeper than " + YamlDocument.MAX_DEPTH
                         + " levels; a policy file needs four");
             }
             if (event instanceof CollectionEndEvent) {

@@ -10,6 +10,11 @@ package io.kaagent.config;
  */
 final class YamlDocument {
     static final int MAX_CHARACTERS = 1 << 20;
+    /**
+     * A policy nests four levels (root, rules, rule, list of values); 16 leaves room and stays far from the stack.
+     * Both composers hold to it (a compile-time constant: reading it loads no class).
+     */
+    static final int MAX_DEPTH = 16;
 
     private YamlDocument() {
     }
