@@ -30,12 +30,20 @@ public final class JffiModuleLayer {
 
     /** Creates the layer and returns the loader that defines jffi's classes in it. */
     public static ClassLoader create(ClassLoader agentLoader) throws Exception {
-        ModuleDescriptor descriptor = ModuleDescriptor.newModule(MODULE)
-                .requires("jdk.unsupported") // jffi's MemoryIO uses sun.misc.Unsafe
-                .requires("java.logging")    // StubLoader logs through java.util.logging
+        ModuleDescriptor.Builder jffi = ModuleDescriptor.newModule(MODULE)
                 .exports("com.kenai.jffi")
-                .exports("com.kenai.jffi.internal")
-                .build();
+                .exports("com.kenai.jffi.internal");
+        ModuleLayer boot = ModuleLayer.boot();
+        // jffi's MemoryIO uses sun.misc.Unsafe, its StubLoader java.util.logging: read where the boot layer has them.
+        // An application started from a named module (java -m) has only the modules it requires (and those bound
+        // to services): jdk.unsupported is often missing, and requiring it would fail the layer, leaving jffi in the
+        // unnamed module, where JDK 22+ warns. jffi does without it there as it does in the agent's loader.
+        for (String optional : new String[] {"jdk.unsupported", "java.logging"}) {
+            if (boot.findModule(optional).isPresent()) {
+                jffi.requires(optional);
+            }
+        }
+        ModuleDescriptor descriptor = jffi.build();
         ModuleReference reference = new ModuleReference(descriptor, null) {
             @Override
             public ModuleReader open() {
@@ -53,7 +61,6 @@ public final class JffiModuleLayer {
                 return Set.of(reference);
             }
         };
-        ModuleLayer boot = ModuleLayer.boot();
         Configuration configuration = boot.configuration().resolve(finder, ModuleFinder.of(), Set.of(MODULE));
         JffiClassLoader loader = new JffiClassLoader(agentLoader);
         ModuleLayer.Controller controller = ModuleLayer.defineModules(configuration, List.of(boot), name -> loader);

@@ -247,7 +247,10 @@ public final class ChildJvm implements AutoCloseable {
         }
     }
 
-    /** Builds the command line: java [jvm args] [-javaagent] [-D...] -cp sample-apps.jar MAIN [args]. */
+    /**
+     * Builds the command line: java [jvm args] [-javaagent] [-D...] -cp sample-apps.jar MAIN [args], or with
+     * -p DIR -m MODULE/CLASS in place of the class path and main class.
+     */
     public static final class Builder {
         private final List<String> jvmArgs = new ArrayList<>();
         private final Map<String, String> systemProperties = new LinkedHashMap<>();
@@ -259,6 +262,7 @@ public final class ChildJvm implements AutoCloseable {
         private Path classPath;
         private Path directory;
         private String mainClass;
+        private Path modulePath;
         private final List<String> args = new ArrayList<>();
 
         /** -javaagent:ka-agent.jar=POLICY */
@@ -334,6 +338,13 @@ public final class ChildJvm implements AutoCloseable {
             return this;
         }
 
+        /** Runs {@code MODULE/CLASS} from this module path ({@code -p DIR -m MODULE/CLASS}), not the class path. */
+        public Builder mainModule(Path path, String moduleAndClass) {
+            this.modulePath = path;
+            this.mainClass = moduleAndClass;
+            return this;
+        }
+
         public Builder args(Object... values) {
             for (Object v : values) {
                 args.add(String.valueOf(v));
@@ -356,9 +367,13 @@ public final class ChildJvm implements AutoCloseable {
                 cmd.add(agentOption == null ? javaagent : javaagent + "=" + agentOption);
             }
             systemProperties.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
-            cmd.add("-cp");
-            cmd.add((classPath == null ? TestEnv.sampleJar() : classPath).toString());
-            cmd.add(mainClass);
+            if (modulePath != null) {
+                cmd.addAll(List.of("-p", modulePath.toString(), "-m", mainClass));
+            } else {
+                cmd.add("-cp");
+                cmd.add((classPath == null ? TestEnv.sampleJar() : classPath).toString());
+                cmd.add(mainClass);
+            }
             cmd.addAll(args);
             return cmd;
         }

@@ -17,6 +17,24 @@ public final class KernelAssertions {
     private KernelAssertions() {
     }
 
+    /**
+     * The kernel reports {@code expected} within {@code within}: for sockets the agent applies once its native layer
+     * is up, not at the application's call (an application started from a named module without jdk.net).
+     */
+    public static void assertOptionsWithin(Duration within, KernelSocketOptions expected, KernelSocketReader kernel,
+                                           TcpSocket socket, String what) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        KernelSocketOptions now = kernel.options(socket);
+        while (!now.equals(expected) && System.nanoTime() < deadline) {
+            Thread.sleep(25);
+            now = kernel.options(socket);
+        }
+        if (!now.equals(expected)) {
+            fail(what + " (" + socket + ")\n  expected " + expected + " within " + within.toSeconds()
+                    + " s\n  but was  " + now);
+        }
+    }
+
     public static void assertOptions(KernelSocketOptions expected, KernelSocketReader kernel, TcpSocket socket,
                                      String what) throws IOException, InterruptedException {
         KernelSocketOptions atOnce = kernel.options(socket);

@@ -1,0 +1,67 @@
+package io.kaagent.it;
+
+import static io.kaagent.it.support.KernelAssertions.assertOptionsWithin;
+import static io.kaagent.it.support.KernelSocketOptions.applied;
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.kaagent.it.support.ChildJvm;
+import io.kaagent.it.support.EchoServer;
+import io.kaagent.it.support.KernelSocketReader;
+import io.kaagent.it.support.ModularClient;
+import io.kaagent.it.support.Policies;
+import io.kaagent.it.support.SampleOutput;
+import io.kaagent.it.support.TestEnv;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An application started from a named module (ModularClient, {@code java -m}): its boot layer holds only the modules
+ * it reads and those bound to services, so neither jdk.net (the JDK's keepalive timers, which the agent's fallback
+ * sets before its native layer is up) nor jdk.unsupported (which the agent's jffi module read) is there. The agent
+ * applies the rule once its native layer is up, and prints nothing: on JDK 22+ its jffi module failed for want of
+ * jdk.unsupported, so jffi loaded in an unnamed module and the JDK warned about native access (JEP 472).
+ */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class ModularApplicationTest {
+    /** Sockets opened before the native layer is up wait for it: it takes ~2 s on these machines. */
+    private static final Duration NATIVE_LAYER_UP = Duration.ofSeconds(20);
+
+    @Test
+    void theRuleIsAppliedAndNothingIsPrinted(@TempDir Path dir) throws Exception {
+        KernelSocketReader.assumeAvailable();
+        Path modules = ModularClient.compile(dir);
+        try (EchoServer peer = EchoServer.start()) {
+            Path policy = policyFor(dir, peer.port());
+            assertApplied(ChildJvm.builder().agent(policy), modules, peer.port());
+        }
+    }
+
+    private static Path policyFor(Path dir, int port) {
+        return Policies.write(dir, """
+                version: 1
+                rules:
+                  - {name: out, port: %d, idle: 31s, intvl: 7s, cnt: 4, user_timeout: auto}
+                """.formatted(port));
+    }
+
+    /** The client's connection gets the rule (read from outside the process), and the JVM prints nothing else. */
+    private static void assertApplied(ChildJvm.Builder builder, Path modules, int port) throws Exception {
+        try (ChildJvm app = builder.mainModule(modules, ModularClient.MAIN).args("127.0.0.1", port).start()) {
+            int[] local = SampleOutput.ports(app.awaitStdout("READY", TestEnv.START_TIMEOUT));
+            KernelSocketReader kernel = KernelSocketReader.of(app.pid());
+            assertOptionsWithin(NATIVE_LAYER_UP, applied(31, 7, 4, 59_000), kernel, kernel.connection(local[0], port),
+                    app.describe());
+            int exit = app.quit(TestEnv.STEP_TIMEOUT);
+            assertAll(
+                    () -> assertEquals(0, exit, app.describe()),
+                    () -> assertEquals(List.of(), app.stderrLines(),
+                            "nothing on stderr: no JDK warning, no agent line"));
+        }
+    }
+}
