@@ -4,6 +4,8 @@ import static io.kaagent.it.support.KernelAssertions.assertOptionsWithin;
 import static io.kaagent.it.support.KernelSocketOptions.applied;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kaagent.it.support.ChildJvm;
 import io.kaagent.it.support.EchoServer;
@@ -39,6 +41,36 @@ class ModularApplicationTest {
         try (EchoServer peer = EchoServer.start()) {
             Path policy = policyFor(dir, peer.port());
             assertApplied(ChildJvm.builder().agent(policy), modules, peer.port());
+        }
+    }
+
+    /**
+     * Loaded as {@code -agentlib:instrument} (docs/operations.md, "Start-up"), the agent needs java.instrument in the
+     * boot layer, which -javaagent adds and a named main module does not read: without
+     * {@code --add-modules=java.instrument} the JVM's instrumentation library cannot start and the JVM aborts before
+     * any class of the agent runs; with it, the agent works as under -javaagent.
+     */
+    @Test
+    void asAgentLibTheApplicationMustAddJavaInstrument(@TempDir Path dir) throws Exception {
+        KernelSocketReader.assumeAvailable();
+        Path modules = ModularClient.compile(dir);
+        try (EchoServer peer = EchoServer.start()) {
+            Path policy = policyFor(dir, peer.port());
+            // JPLIS aborts the JVM (a JNI FatalError): no core file in anyone's working directory.
+            try (ChildJvm aborted = ChildJvm.builder().agent(policy).asAgentLib().jvmArg("-XX:-CreateCoredumpOnCrash")
+                    .workingDirectory(dir).mainModule(modules, ModularClient.MAIN).args("127.0.0.1", peer.port())
+                    .start()) {
+                int exit = aborted.awaitExit(TestEnv.START_TIMEOUT);
+                assertAll(
+                        () -> assertNotEquals(0, exit, aborted.describe()),
+                        () -> assertTrue(aborted.stdoutLines().stream().noneMatch(l -> l.startsWith("READY")),
+                                "main never ran"),
+                        () -> assertTrue(aborted.stderrLines().stream()
+                                .anyMatch(l -> l.contains("InstrumentationImpl")),
+                                "JPLIS names the class it could not find; " + aborted.describe()));
+            }
+            assertApplied(ChildJvm.builder().agent(policy).asAgentLib().jvmArg("--add-modules=java.instrument"),
+                    modules, peer.port());
         }
     }
 

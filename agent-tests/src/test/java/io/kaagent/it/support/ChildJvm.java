@@ -248,8 +248,8 @@ public final class ChildJvm implements AutoCloseable {
     }
 
     /**
-     * Builds the command line: java [jvm args] [-javaagent] [-D...] -cp sample-apps.jar MAIN [args], or with
-     * -p DIR -m MODULE/CLASS in place of the class path and main class.
+     * Builds the command line: java [jvm args] [-javaagent | -agentlib:instrument] [-D...] -cp sample-apps.jar MAIN
+     * [args], or with -p DIR -m MODULE/CLASS in place of the class path and main class.
      */
     public static final class Builder {
         private final List<String> jvmArgs = new ArrayList<>();
@@ -258,6 +258,7 @@ public final class ChildJvm implements AutoCloseable {
         private String agentOption;
         private boolean agent;
         private Path agentJar;
+        private boolean asAgentLib;
         private Integer uid;
         private Path classPath;
         private Path directory;
@@ -290,6 +291,15 @@ public final class ChildJvm implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Loads the agent as {@code -agentlib:instrument=ka-agent.jar[=OPTION]}, the JPLIS library -javaagent loads,
+         * without the {@code --add-modules java.instrument} -javaagent implies (docs/operations.md, "Start-up").
+         */
+        public Builder asAgentLib() {
+            this.asAgentLib = true;
+            return this;
+        }
+
         /** Runs the JVM under that user and group id, with no supplementary groups (setpriv; needs root). */
         public Builder runAs(int uid) {
             this.uid = uid;
@@ -298,6 +308,7 @@ public final class ChildJvm implements AutoCloseable {
 
         public Builder noAgent() {
             this.agent = false;
+            this.asAgentLib = false;
             this.agentOption = null;
             return this;
         }
@@ -363,7 +374,8 @@ public final class ChildJvm implements AutoCloseable {
             cmd.add(TestEnv.javaExecutable().toString());
             cmd.addAll(jvmArgs);
             if (agent) {
-                String javaagent = "-javaagent:" + (agentJar == null ? TestEnv.agentJar() : agentJar);
+                String javaagent = (asAgentLib ? "-agentlib:instrument=" : "-javaagent:")
+                        + (agentJar == null ? TestEnv.agentJar() : agentJar);
                 cmd.add(agentOption == null ? javaagent : javaagent + "=" + agentOption);
             }
             systemProperties.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
