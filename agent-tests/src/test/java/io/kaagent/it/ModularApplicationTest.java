@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class ModularApplicationTest {
-    /** Sockets opened before the native layer is up wait for it: it takes ~2 s on these machines. */
+    /** Sockets opened before the native layer is up wait for it: 0.4-0.6 s here, far more on a loaded CI host. */
     private static final Duration NATIVE_LAYER_UP = Duration.ofSeconds(20);
 
     @Test
