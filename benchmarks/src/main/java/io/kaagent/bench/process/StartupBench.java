@@ -20,8 +20,9 @@ import java.util.stream.Stream;
  * from a JVM's second start on; with the caches off; and with a new empty cache directory for each run, as on the
  * first start in a fresh container), and with the agent and its embedded default policy (no YAML read); and the
  * agent loaded as {@code -agentlib:instrument=JAR=POLICY} (switched off, with its caches, with a fresh cache
- * directory). All variants of all JDKs run interleaved, round after round, so a burst of load on this shared machine
- * hits them alike; "added" is the median of the per-round differences to the no-agent run of the same round and JDK.
+ * directory), and under -javaagent with a CDS archive of the JDK dumped with that module option. All variants of
+ * all JDKs run interleaved, round after round, so a burst of load on this shared machine hits them alike; "added" is
+ * the median of the per-round differences to the no-agent run of the same round and JDK.
  *
  * <p>Run as root (with setpriv), it also starts JVMs as a user id no passwd file names, as containers run on
  * OpenShift: with no agent, with a new empty cache directory of that user's, and with a base directory that a root
@@ -47,6 +48,14 @@ public final class StartupBench {
      * graph (docs/operations.md: for class-path applications only).
      */
     private static final String ADD_MODULES = "no agent, --add-modules=java.instrument";
+    /**
+     * Stands in a variant's options for {@code -XX:SharedArchiveFile=} a CDS archive of this JDK dumped with
+     * {@code --add-modules=java.instrument} (docs/operations.md, "Start-up"): JDK 24+ then keeps its archived module
+     * graph under -javaagent; JDK 17 maps no module graph whenever that property is set, archive or not.
+     */
+    private static final String INSTRUMENT_ARCHIVE = "<CDS archive dumped with java.instrument>";
+    private static final String ARCHIVE = "-javaagent, CDS archive with java.instrument";
+    private static final String ARCHIVE_FRESH = "-javaagent, CDS archive with java.instrument, fresh directory";
     private static final String AGENTLIB_DISABLED = "-agentlib:instrument, disabled";
     private static final String AGENTLIB = "as -agentlib:instrument, 10-rule file";
     private static final String AGENTLIB_FRESH = "as -agentlib:instrument, fresh directory";
@@ -60,6 +69,17 @@ public final class StartupBench {
                 Files.delete(path);
             }
         }
+    }
+
+    /**
+     * {@code -XX:SharedArchiveFile=} a static CDS archive of this JDK's default classes, dumped with the module option
+     * -javaagent adds, as an image build would make it once ({@code java -Xshare:dump}).
+     */
+    private static String instrumentArchive(BenchEnv env, BenchEnv.Jdk jdk) throws Exception {
+        Path archive = env.work.resolve("cds-instrument-" + jdk.label.replaceAll("[^A-Za-z0-9]", "") + ".jsa");
+        new ChildJvm(jdk.java).args(List.of("-Xshare:dump", "-XX:SharedArchiveFile=" + archive,
+                "--add-modules=java.instrument")).run(env.work).requireSuccess(jdk.label + " -Xshare:dump");
+        return "-XX:SharedArchiveFile=" + archive;
     }
 
     /** Root, with setpriv: the "another user" variants can run. */
@@ -115,6 +135,13 @@ public final class StartupBench {
         variants.put(AGENTLIB_DISABLED, List.of("-Dka.agent.disabled=true", agentLib));
         variants.put(AGENTLIB, List.of(agentCache, agentLib));
         variants.put(AGENTLIB_FRESH, List.of(FRESH_DIRECTORY, agentLib));
+        variants.put(ARCHIVE, List.of(INSTRUMENT_ARCHIVE, agentCache, "-javaagent:" + env.agentJar + "=" + policy));
+        variants.put(ARCHIVE_FRESH, List.of(INSTRUMENT_ARCHIVE, FRESH_DIRECTORY,
+                "-javaagent:" + env.agentJar + "=" + policy));
+        Map<String, String> instrumentArchives = new LinkedHashMap<>();
+        for (BenchEnv.Jdk jdk : env.jdks) {
+            instrumentArchives.put(jdk.label, instrumentArchive(env, jdk));
+        }
         boolean otherUser = canRunAsAnotherUser();
         if (otherUser) {
             variants.put(OTHER_NONE, List.of(AS_OTHER_USER));
@@ -164,7 +191,8 @@ public final class StartupBench {
                     if (asOther) {
                         Files.setAttribute(fresh, "unix:uid", OTHER_UID);
                     }
-                    options.replaceAll(o -> o.equals(FRESH_DIRECTORY) ? "-Dka.agent.native.dir=" + fresh : o);
+                    options.replaceAll(o -> o.equals(FRESH_DIRECTORY) ? "-Dka.agent.native.dir=" + fresh
+                            : o.equals(INSTRUMENT_ARCHIVE) ? instrumentArchives.get(jdk.label) : o);
                     ChildJvm child = new ChildJvm(jdk.java).args(options)
                             .args("-cp", env.classes, Hello.class.getName()).measureCpu();
                     if (asOther) {
@@ -229,6 +257,10 @@ public final class StartupBench {
             Stats libFresh = added.get(jdk.label).get(AGENTLIB_FRESH);
             System.out.println(jdk.label + ": --add-modules=java.instrument alone (what -javaagent implies) adds "
                     + Stats.f1(added.get(jdk.label).get(ADD_MODULES).median()) + " ms");
+            System.out.println(jdk.label + ": under -javaagent with a CDS archive dumped with java.instrument the "
+                    + "agent adds " + Stats.f1(added.get(jdk.label).get(ARCHIVE).median()) + " ms, "
+                    + Stats.f1(added.get(jdk.label).get(ARCHIVE_FRESH).median()) + " ms on a fresh container's first "
+                    + "start");
             System.out.println(jdk.label + ": loaded as -agentlib:instrument (class-path applications) the agent adds "
                     + Stats.f1(libWarm.median()) + " ms, of which the JVM's own machinery is "
                     + Stats.f1(added.get(jdk.label).get(AGENTLIB_DISABLED).median()) + " ms; a fresh container's "

@@ -23,14 +23,15 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The agent loaded as {@code -agentlib:instrument=ka-agent.jar=POLICY} (docs/operations.md, "Start-up"): the same
- * JPLIS library and the same premain as {@code -javaagent}, without the {@code --add-modules java.instrument} that
- * -javaagent adds to every JVM, which switches off CDS's archived module graph (BENCHMARKS.md: most of what any
- * -javaagent costs a start). For class-path applications, whose module graph has java.instrument anyway; an
- * application started from a named module must add it itself, or its JVM aborts at start (ModularApplicationTest).
+ * The two ways docs/operations.md ("Start-up") gives to keep CDS's archived module graph, which -javaagent costs every
+ * JVM (it adds {@code --add-modules java.instrument}, which the JDK's archive was not dumped with: BENCHMARKS.md, most
+ * of what any -javaagent costs a start). The agent loaded as {@code -agentlib:instrument=ka-agent.jar=POLICY}: the
+ * same JPLIS library and premain without that option, for class-path applications, whose module graph has
+ * java.instrument anyway (an application started from a named module must add it itself, or its JVM aborts at start:
+ * ModularApplicationTest). And on JDK 24+ (JDK-8319343), -javaagent with a CDS archive dumped with that option.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
-class AgentLibInstrumentTest {
+class ArchivedModuleGraphTest {
 
     /** The kernel's view of a connection, read from outside the process: the rule's values, as with -javaagent. */
     @Test
@@ -84,6 +85,37 @@ class AgentLibInstrumentTest {
                         "-agentlib:instrument: the archived module graph is used"),
                 () -> assertEquals(without, withJavaAgent, "stdout under -javaagent"),
                 () -> assertEquals(without, withAgentLib, "stdout under -agentlib:instrument"));
+    }
+
+    /**
+     * JDK 24+ compares the module options a JVM runs with to those its archive was dumped with, rather than refusing
+     * any: -javaagent with an archive dumped with {@code --add-modules=java.instrument} maps the module graph.
+     */
+    @Test
+    void anArchiveDumpedWithJavaInstrumentKeepsItUnderJavaagent(@TempDir Path dir) throws Exception {
+        assumeTrue(Runtime.version().feature() >= 24, "JDK " + Runtime.version().feature() + " maps no archived "
+                + "module graph whenever --add-modules is given, whatever the archive was dumped with");
+        int port = FreePorts.allocate(1)[0];
+        Path policy = Policies.write(dir, """
+                version: 1
+                rules:
+                  - {name: hello, port: %d, direction: both, idle: 31s}
+                """.formatted(port));
+        Path archive = dir.resolve("instrument.jsa");
+        Process dump = new ProcessBuilder(TestEnv.javaExecutable().toString(), "-Xshare:dump",
+                "-XX:SharedArchiveFile=" + archive, "--add-modules=java.instrument")
+                .redirectErrorStream(true).redirectOutput(dir.resolve("dump.log").toFile()).start();
+        assertTrue(dump.waitFor(60, TimeUnit.SECONDS), "-Xshare:dump ended");
+        assertEquals(0, dump.exitValue(), "-Xshare:dump: " + Files.readString(dir.resolve("dump.log")));
+        Path none = dir.resolve("cds-none.log");
+        Path withArchive = dir.resolve("cds-archive.log");
+        List<String> without = hello(ChildJvm.builder(), none, port);
+        List<String> withAgent = hello(ChildJvm.builder().jvmArg("-XX:SharedArchiveFile=" + archive).agent(policy),
+                withArchive, port);
+        assertAll(
+                () -> assertTrue(Files.readString(withArchive).contains("full module graph: enabled"),
+                        "-javaagent with the archive: the archived module graph is used"),
+                () -> assertEquals(without, withAgent, "stdout under -javaagent with the archive"));
     }
 
     /** HelloApp's stdout, its CDS log written to {@code cdsLog}; it must exit 0 with nothing on stderr. */
