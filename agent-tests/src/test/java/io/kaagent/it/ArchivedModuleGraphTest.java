@@ -65,11 +65,7 @@ class ArchivedModuleGraphTest {
     @Test
     void theJvmKeepsItsArchivedModuleGraph(@TempDir Path dir) throws Exception {
         int port = FreePorts.allocate(1)[0];
-        Path policy = Policies.write(dir, """
-                version: 1
-                rules:
-                  - {name: hello, port: %d, direction: both, idle: 31s}
-                """.formatted(port));
+        Path policy = helloPolicy(dir, port);
         Path none = dir.resolve("cds-none.log");
         Path javaAgent = dir.resolve("cds-javaagent.log");
         Path agentLib = dir.resolve("cds-agentlib.log");
@@ -96,11 +92,7 @@ class ArchivedModuleGraphTest {
         assumeTrue(Runtime.version().feature() >= 24, "JDK " + Runtime.version().feature() + " maps no archived "
                 + "module graph whenever --add-modules is given, whatever the archive was dumped with");
         int port = FreePorts.allocate(1)[0];
-        Path policy = Policies.write(dir, """
-                version: 1
-                rules:
-                  - {name: hello, port: %d, direction: both, idle: 31s}
-                """.formatted(port));
+        Path policy = helloPolicy(dir, port);
         Path archive = dir.resolve("instrument.jsa");
         Process dump = new ProcessBuilder(TestEnv.javaExecutable().toString(), "-Xshare:dump",
                 "-XX:SharedArchiveFile=" + archive, "--add-modules=java.instrument")
@@ -116,6 +108,15 @@ class ArchivedModuleGraphTest {
                 () -> assertTrue(Files.readString(withArchive).contains("full module graph: enabled"),
                         "-javaagent with the archive: the archived module graph is used"),
                 () -> assertEquals(without, withAgent, "stdout under -javaagent with the archive"));
+    }
+
+    /** A rule for HelloApp's connection to itself on this port. */
+    private static Path helloPolicy(Path dir, int port) {
+        return Policies.write(dir, """
+                version: 1
+                rules:
+                  - {name: hello, port: %d, direction: both, idle: 31s}
+                """.formatted(port));
     }
 
     /** HelloApp's stdout, its CDS log written to {@code cdsLog}; it must exit 0 with nothing on stderr. */
