@@ -67,6 +67,19 @@ public final class Agent {
     private Agent() {
     }
 
+    /**
+     * Whether this runtime has JMX: one linked without java.management (jlink, --limit-modules) has no MBean server,
+     * and nobody could read the MBean there; a warning about it in every such JVM would say nothing to act on.
+     */
+    private static boolean hasJmx() {
+        try {
+            Class.forName("java.lang.management.ManagementFactory", false, null);
+            return true;
+        } catch (ClassNotFoundException e) {
+            return false;
+        }
+    }
+
     /** At launch ({@code -javaagent}), called by AgentMain with premain's arguments. */
     public static void premain(String argument, Instrumentation instrumentation) {
         start(argument, instrumentation, false, null);
@@ -610,10 +623,15 @@ public final class Agent {
             Policy policy = runtime.policy();
             AgentLog.info("ka-agent " + version() + (attached ? " attached" : " started") + ": policy "
                     + policy.source() + ", " + policy.rules().size() + " rules, " + applier.mode() + " mode");
-            try {
-                KeepAliveStats.register(runtime);
-            } catch (Throwable t) {
-                AgentLog.warn("JMX MBean " + KeepAliveStats.OBJECT_NAME + " not registered: " + t);
+            if (!hasJmx()) {
+                AgentLog.debug("no JMX in this runtime (no java.management module): MBean "
+                        + KeepAliveStats.OBJECT_NAME + " not registered");
+            } else {
+                try {
+                    KeepAliveStats.register(runtime);
+                } catch (Throwable t) {
+                    AgentLog.warn("JMX MBean " + KeepAliveStats.OBJECT_NAME + " not registered: " + t);
+                }
             }
             Thread.currentThread().setName("ka-agent-housekeeping");
             while (true) {

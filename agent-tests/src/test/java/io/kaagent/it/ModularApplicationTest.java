@@ -23,11 +23,12 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * An application started from a named module (ModularClient, {@code java -m}): its boot layer holds only the modules
- * it reads and those bound to services, so neither jdk.net (the JDK's keepalive timers, which the agent's fallback
- * sets before its native layer is up) nor jdk.unsupported (which the agent's jffi module read) is there. The agent
- * applies the rule once its native layer is up, and prints nothing: on JDK 22+ its jffi module failed for want of
- * jdk.unsupported, so jffi loaded in an unnamed module and the JDK warned about native access (JEP 472).
+ * JVMs whose boot layer lacks modules the agent uses where they are there. An application started from a named module
+ * (ModularClient, {@code java -m}): its boot layer holds only the modules it reads and those bound to services, so
+ * neither jdk.net (the JDK's keepalive timers, which the agent's fallback sets before its native layer is up) nor
+ * jdk.unsupported (which the agent's jffi module read) is there. The agent applies the rule once its native layer is
+ * up, and prints nothing: on JDK 22+ its jffi module failed for want of jdk.unsupported, so jffi loaded in an unnamed
+ * module and the JDK warned about native access (JEP 472).
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class ModularApplicationTest {
@@ -41,6 +42,22 @@ class ModularApplicationTest {
         try (EchoServer peer = EchoServer.start()) {
             Path policy = policyFor(dir, peer.port());
             assertApplied(ChildJvm.builder().agent(policy), modules, peer.port());
+        }
+    }
+
+    /**
+     * A runtime of java.base and java.instrument only (what jlink makes of a small application, emulated with
+     * --limit-modules), running a class-path application: no jdk.net, no java.logging, no jdk.unsupported, and no
+     * java.management, so no JMX. The rule is applied natively, and nothing is printed at the default log level: the
+     * agent warned in every such JVM that it could not register its MBean.
+     */
+    @Test
+    void aRuntimeOfJavaBaseAndJavaInstrumentOnly(@TempDir Path dir) throws Exception {
+        KernelSocketReader.assumeAvailable();
+        try (EchoServer peer = EchoServer.start()) {
+            Path policy = policyFor(dir, peer.port());
+            assertAppliedAndQuiet(ChildJvm.builder().jvmArg("--limit-modules=java.base,java.instrument").agent(policy)
+                    .mainClass("PathsClient").args("socket-connect", "127.0.0.1", peer.port()), peer.port());
         }
     }
 
@@ -82,9 +99,14 @@ class ModularApplicationTest {
                 """.formatted(port));
     }
 
-    /** The client's connection gets the rule (read from outside the process), and the JVM prints nothing else. */
+    /** The modular client's connection gets the rule (read from outside the process); nothing on stderr. */
     private static void assertApplied(ChildJvm.Builder builder, Path modules, int port) throws Exception {
-        try (ChildJvm app = builder.mainModule(modules, ModularClient.MAIN).args("127.0.0.1", port).start()) {
+        assertAppliedAndQuiet(builder.mainModule(modules, ModularClient.MAIN).args("127.0.0.1", port), port);
+    }
+
+    /** The application's connection to {@code port} gets the rule (read from outside); nothing on stderr. */
+    private static void assertAppliedAndQuiet(ChildJvm.Builder application, int port) throws Exception {
+        try (ChildJvm app = application.start()) {
             int[] local = SampleOutput.ports(app.awaitStdout("READY", TestEnv.START_TIMEOUT));
             KernelSocketReader kernel = KernelSocketReader.of(app.pid());
             assertOptionsWithin(NATIVE_LAYER_UP, applied(31, 7, 4, 59_000), kernel, kernel.connection(local[0], port),
