@@ -12,8 +12,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * 10,000 open loopback connections in one process, with and without the agent (10 rules, the last matching loopback,
- * enforce on), and without it with the application setting the same four options itself on every socket: outbound (the measured process connects to a peer process) and inbound (the peer connects, the
- * measured process accepts). A process may hold 20,000 descriptors here (the hard limit; run.sh raises the soft one),
+ * enforce on), and without it with the application setting the same four options itself on every socket: outbound
+ * (the measured process connects to a peer process) and inbound (the peer connects, the measured process accepts). A process may hold 20,000 descriptors here (the hard limit; run.sh raises the soft one),
  * so the two ends live in two processes. {@code -Dbench.rounds=N} (default 3), {@code -Dbench.connections=N}.
  */
 public final class ScaleBench {

@@ -42,20 +42,21 @@ public final class StartupBench {
     private static final String OTHER_NONE = "user " + OTHER_UID + ": no agent";
     private static final String OTHER_FRESH = "user " + OTHER_UID + ": fresh directory";
     private static final String OTHER_PRIMED = "user " + OTHER_UID + ": image primed by root";
+    /** The module option -javaagent adds to the JVM's, with no agent: what it costs by itself. */
+    private static final String ADD_MODULES = "no agent, --add-modules=java.instrument";
+    /**
+     * Stands in a variant's options for {@code -XX:SharedArchiveFile=} a CDS archive of this JDK dumped with
+     * {@code --add-modules=java.instrument} (docs/operations.md, "Start-up"): JDK 24+ then keeps its archived module
+     * graph under -javaagent; JDK 17 to 23 map no module graph whenever that option is given, archive or not.
+     */
+    private static final String INSTRUMENT_ARCHIVE = "<CDS archive dumped with java.instrument>";
+    private static final String ARCHIVE = "-javaagent, CDS archive with java.instrument";
+    private static final String ARCHIVE_FRESH = "-javaagent, CDS archive with java.instrument, fresh directory";
     /**
      * The same agent loaded as {@code -agentlib:instrument=JAR=POLICY}: the JPLIS library -javaagent loads, without
      * the {@code --add-modules java.instrument} that -javaagent implies and that switches off CDS's archived module
      * graph (docs/operations.md: for class-path applications only).
      */
-    private static final String ADD_MODULES = "no agent, --add-modules=java.instrument";
-    /**
-     * Stands in a variant's options for {@code -XX:SharedArchiveFile=} a CDS archive of this JDK dumped with
-     * {@code --add-modules=java.instrument} (docs/operations.md, "Start-up"): JDK 24+ then keeps its archived module
-     * graph under -javaagent; JDK 17 maps no module graph whenever that property is set, archive or not.
-     */
-    private static final String INSTRUMENT_ARCHIVE = "<CDS archive dumped with java.instrument>";
-    private static final String ARCHIVE = "-javaagent, CDS archive with java.instrument";
-    private static final String ARCHIVE_FRESH = "-javaagent, CDS archive with java.instrument, fresh directory";
     private static final String AGENTLIB_DISABLED = "-agentlib:instrument, disabled";
     private static final String AGENTLIB = "as -agentlib:instrument, 10-rule file";
     private static final String AGENTLIB_FRESH = "as -agentlib:instrument, fresh directory";
