@@ -28,6 +28,11 @@ public final class KernelKeepAliveDefaults {
         this.readAtNanos = System.nanoTime();
     }
 
+    /** Sysctls with these values, as a test sets them in a namespace of its own. */
+    public static KernelKeepAliveDefaults of(int idleSeconds, int intervalSeconds, int count) {
+        return new KernelKeepAliveDefaults(idleSeconds, intervalSeconds, count);
+    }
+
     public static KernelKeepAliveDefaults read() {
         return new KernelKeepAliveDefaults(sysctl("tcp_keepalive_time", 7200), sysctl("tcp_keepalive_intvl", 75),
                 sysctl("tcp_keepalive_probes", 9));

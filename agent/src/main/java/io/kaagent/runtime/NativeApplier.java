@@ -1,5 +1,7 @@
 package io.kaagent.runtime;
 
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.kaagent.nativeio.KernelKeepAliveDefaults;
@@ -19,6 +21,12 @@ final class NativeApplier implements OptionApplier, InheritingListeners.Kernel, 
     private volatile Prepared<KeepAliveSettings> last;
     /** The values {@link #reset} sets, for the sysctls they were prepared for. */
     private volatile Prepared<KernelKeepAliveDefaults> lastReset;
+    /**
+     * Every set of sysctl values {@link #reset} prepared, by value: an administrator who changes a sysctl and puts it
+     * back does not take a native slot for each change.
+     */
+    private final ConcurrentHashMap<List<Integer>, KeepAliveValues> preparedResets =
+            new ConcurrentHashMap<List<Integer>, KeepAliveValues>();
 
     /** Values prepared in native memory, and what they were prepared for. */
     private static final class Prepared<K> {
@@ -75,14 +83,25 @@ final class NativeApplier implements OptionApplier, InheritingListeners.Kernel, 
     /** What nobody set, prepared once per value of the sysctls: a guessing listener puts sockets back one by one. */
     @Override
     public void reset(int fd) throws Throwable {
-        KernelKeepAliveDefaults defaults = KernelKeepAliveDefaults.recent();
+        reset(fd, KernelKeepAliveDefaults.recent());
+    }
+
+    /** As {@link #reset(int)}, with the sysctls just read. */
+    void reset(int fd, KernelKeepAliveDefaults defaults) throws Throwable {
         Prepared<KernelKeepAliveDefaults> memo = lastReset;
         if (memo == null || !memo.source.sameTimers(defaults)) {
-            KeepAliveValues values = options.prepare(defaults.idleSeconds(), defaults.intervalSeconds(),
-                    defaults.count(), 0);
-            if (values == null) { // the native slots are all taken: values for this call only
-                options.reset(fd, defaults);
-                return;
+            List<Integer> timers = Arrays.asList(defaults.idleSeconds(), defaults.intervalSeconds(), defaults.count());
+            KeepAliveValues values = preparedResets.get(timers);
+            if (values == null) {
+                values = options.prepare(defaults.idleSeconds(), defaults.intervalSeconds(), defaults.count(), 0);
+                if (values == null) { // the native slots are all taken: values for this call only
+                    options.reset(fd, defaults);
+                    return;
+                }
+                KeepAliveValues raced = preparedResets.putIfAbsent(timers, values);
+                if (raced != null) {
+                    values = raced;
+                }
             }
             memo = new Prepared<KernelKeepAliveDefaults>(defaults, values);
             lastReset = memo;

@@ -27,11 +27,11 @@ class NativeSocketOptionsTest {
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
              Socket first = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
              Socket second = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort())) {
-            int firstFd = fdOf(first);
+            int firstFd = OwnDescriptors.fdOf(first);
             options.apply(firstFd, options.prepare(31, 7, 4, 12000), true);
             assertOptions(options, firstFd, 31, 7, 4, 12000);
 
-            int secondFd = fdOf(second);
+            int secondFd = OwnDescriptors.fdOf(second);
             options.apply(secondFd, options.transientValues(41, 9, 5, 0), false);
             assertOptions(options, secondFd, 41, 9, 5, 0);
         }
@@ -44,14 +44,14 @@ class NativeSocketOptionsTest {
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
              Socket untouched = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
              Socket reset = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort())) {
-            int fd = fdOf(reset);
+            int fd = OwnDescriptors.fdOf(reset);
             options.apply(fd, options.prepare(31, 7, 4, 12000), true);
             KernelKeepAliveDefaults defaults = KernelKeepAliveDefaults.recent();
             assertSame(defaults, KernelKeepAliveDefaults.recent(), "read at most once a second");
             assertTrue(defaults.sameTimers(KernelKeepAliveDefaults.read()));
             options.reset(fd, options.prepare(defaults.idleSeconds(), defaults.intervalSeconds(), defaults.count(), 0));
 
-            int nobodys = fdOf(untouched);
+            int nobodys = OwnDescriptors.fdOf(untouched);
             assertFalse(options.getKeepAlive(fd), "SO_KEEPALIVE");
             assertEquals(options.getTcpKeepIdle(nobodys), options.getTcpKeepIdle(fd), "TCP_KEEPIDLE");
             assertEquals(options.getTcpKeepInterval(nobodys), options.getTcpKeepInterval(fd), "TCP_KEEPINTVL");
@@ -89,7 +89,7 @@ class NativeSocketOptionsTest {
             try {
                 for (int i = 0; i < threads; i++) {
                     sockets[i] = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
-                    fds[i] = fdOf(sockets[i]);
+                    fds[i] = OwnDescriptors.fdOf(sockets[i]);
                     options.apply(fds[i], options.transientValues(100 + i, 1, 1, 0), false);
                 }
                 AtomicReference<String> wrong = new AtomicReference<>();
@@ -134,14 +134,5 @@ class NativeSocketOptionsTest {
         assertEquals(interval, options.getTcpKeepInterval(fd), "TCP_KEEPINTVL");
         assertEquals(count, options.getTcpKeepCount(fd), "TCP_KEEPCNT");
         assertEquals(userTimeout, options.getTcpUserTimeout(fd), "TCP_USER_TIMEOUT");
-    }
-
-    private static int fdOf(Socket socket) throws Exception {
-        for (ProcSocket candidate : ProcSockets.ofSelf()) {
-            if (candidate.local().getPort() == socket.getLocalPort() && candidate.hasPeer()) {
-                return candidate.fd();
-            }
-        }
-        throw new AssertionError("no descriptor in /proc/self for local port " + socket.getLocalPort());
     }
 }
