@@ -32,6 +32,8 @@ public final class CacheDirectory {
     private static final int GROUP_OR_OTHERS_WRITE = 0022;
     private static volatile CacheDirectory forUser;
     private static final Integer ROOT_UID = 0;
+    /** How old a temporary file must be before it is removed: younger ones may be a starting JVM's. */
+    static final long STALE_TEMPORARY_MILLIS = 60L * 60 * 1000;
 
     /** The user whose directory, filled at an image's build, every other user may read: see {@link #primed}. */
     static final String PRIMING_USER = "root";
@@ -64,6 +66,11 @@ public final class CacheDirectory {
         if ("false".equalsIgnoreCase(System.getProperty("ka.agent.cache", "").trim())) {
             return null;
         }
+        return ofUser();
+    }
+
+    /** This user's directory, caching off or not: jffi's stub has to live somewhere ({@link #fileWith}). */
+    public static CacheDirectory ofUser() {
         CacheDirectory dir = forUser;
         if (dir == null) {
             synchronized (CacheDirectory.class) {
@@ -84,8 +91,9 @@ public final class CacheDirectory {
     }
 
     /**
-     * The user name as jffi's stub cache spells it: characters outside {@code A-Za-z0-9._-} become {@code _}. By
-     * hand: a regular expression compiled here cost a cold JVM's start milliseconds. A user id without a name (the
+     * The user name as a file name: characters outside {@code A-Za-z0-9._-} become {@code _}, as every build has
+     * spelled it (directories primed by an older build keep their names). By hand: a regular expression compiled
+     * here cost a cold JVM's start milliseconds. A user id without a name (the
      * JDK says "?") is spelled {@code uid-<id>}: every such user would otherwise share one name, and each would find
      * the others' directory not its own and do without.
      */
@@ -246,6 +254,44 @@ public final class CacheDirectory {
         }
     }
 
+    /**
+     * A file of that name holding exactly these bytes, for code that loads it by path (jffi's native stub): root's
+     * primed copy where there is one, else this user's own, written now when it is missing or differs. Each is read
+     * back whole and compared: a truncated copy (a JVM ended while writing it) or another build's is never loaded.
+     *
+     * @return null when neither directory can give one: root primed none, and this user's is not private or not
+     *         writable
+     */
+    public File fileWith(String name, byte[] bytes) {
+        File rootsEntry = primedFile(name);
+        if (rootsEntry != null && Arrays.equals(readEntry(rootsEntry), bytes)) {
+            return rootsEntry;
+        }
+        if (readOnlyOfRoot || !usable(true)) {
+            return null;
+        }
+        File own = file(name);
+        if (own.isFile() && Arrays.equals(readEntry(own), bytes)) {
+            return own;
+        }
+        write(name, bytes);
+        removeStaleTemporaries(System.currentTimeMillis());
+        return own.isFile() && Arrays.equals(readEntry(own), bytes) ? own : null;
+    }
+
+    /**
+     * Temporary files older than {@link #STALE_TEMPORARY_MILLIS}: one that {@link #write} left when its JVM was killed
+     * while writing. Younger ones may be a starting JVM's. Best effort.
+     */
+    void removeStaleTemporaries(long now) {
+        File[] files = directory.listFiles();
+        for (int i = 0; files != null && i < files.length; i++) {
+            if (files[i].getName().endsWith(".tmp") && now - files[i].lastModified() > STALE_TEMPORARY_MILLIS) {
+                files[i].delete();
+            }
+        }
+    }
+
     /** rw for the owner, nothing for anybody else (java.io: no NIO permission sets, see check); false if refused. */
     static boolean makeOwnerOnly(File file) {
         return file.setReadable(false, false) && file.setReadable(true, true) && file.setWritable(false, false)
@@ -262,6 +308,9 @@ public final class CacheDirectory {
         }
         File temporary = file(name + "." + Long.toHexString(System.nanoTime()) + "-"
                 + Thread.currentThread().getId() + ".tmp");
+        // A JVM that ends while a daemon thread writes (a hello world during a fresh container's first start) must
+        // not leave the half-written copy behind; one killed does, until removeStaleTemporaries.
+        temporary.deleteOnExit();
         try {
             try (OutputStream out = new FileOutputStream(temporary)) {
                 // Owner-only like the directory, before any byte is in it.

@@ -26,8 +26,6 @@ public final class LibraryJar implements Function<JarFile, JarFile> {
     static final String ENTRY = "inst/libs.jar";
     /** How long another build's copy must have been left alone before a new copy removes it. */
     static final long STALE_MILLIS = 24L * 60 * 60 * 1000;
-    /** How old a temporary file must be before a new copy removes it: younger ones may be a starting JVM's. */
-    static final long STALE_TEMPORARY_MILLIS = 60L * 60 * 1000;
 
     @Override
     public JarFile apply(JarFile agentJar) {
@@ -90,21 +88,20 @@ public final class LibraryJar implements Function<JarFile, JarFile> {
     /**
      * Other builds' copies (2.6 MB each) untouched for a day: an upgraded fleet would otherwise pile them up. A day,
      * not at once: while two builds run side by side, each would delete the other's copy and copy its own out again
-     * at every start. A JVM that has a removed copy open goes on reading it. Also temporary files older than an hour:
-     * a JVM that ends while it writes an entry (a hello world in a fresh container ends during this very copy)
-     * leaves one behind, up to a copy's size. Best effort.
+     * at every start. A JVM that has a removed copy open goes on reading it. Also temporary files older than an hour
+     * ({@link CacheDirectory#removeStaleTemporaries}): a JVM killed while it writes an entry leaves one behind, up to
+     * a copy's size. Best effort.
      */
     static void removeStaleCopies(CacheDirectory directory, String current, long now) {
         File[] files = directory.directory().listFiles();
         for (int i = 0; files != null && i < files.length; i++) {
             String name = files[i].getName();
-            long age = now - files[i].lastModified();
-            boolean otherBuild = !name.equals(current) && name.startsWith("libs-") && name.endsWith(".jar")
-                    && age > STALE_MILLIS;
-            if (otherBuild || (name.endsWith(".tmp") && age > STALE_TEMPORARY_MILLIS)) {
+            if (!name.equals(current) && name.startsWith("libs-") && name.endsWith(".jar")
+                    && now - files[i].lastModified() > STALE_MILLIS) {
                 files[i].delete();
             }
         }
+        directory.removeStaleTemporaries(now);
     }
 
     private static JarFile openTemporary(JarFile agentJar, ZipEntry nested) throws IOException {

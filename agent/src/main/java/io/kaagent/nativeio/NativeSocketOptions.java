@@ -57,6 +57,7 @@ public final class NativeSocketOptions {
             throw new UnsupportedOperationException("no socket option constants for " + System.getProperty("os.name"));
         }
         try {
+            JffiStub.handOver();
             LibC libc = LibraryLoader.create(LibC.class).failImmediately().load("c");
             NativeSocketOptions options = new NativeSocketOptions(libc, constants);
             options.probe();

@@ -6,10 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
 
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -143,16 +146,59 @@ class CacheDirectoryTest {
         return primed;
     }
 
+    /** A file to load by path (jffi's stub): written once, mended when damaged, never one that differs. */
     @Test
-    void theUserNameIsSpelledAsJffisStubDirectorySpellsIt() {
+    void fileWithWritesTheUsersOwnCopyOnceAndMendsADamagedOne(@TempDir Path dir) throws Exception {
+        CacheDirectory cache = new CacheDirectory(dir.resolve("ka-agent-user").toFile());
+        byte[] stub = "a native library".getBytes(StandardCharsets.UTF_8);
+        File file = cache.fileWith("libstub-1.so", stub);
+        assertEquals(dir.resolve("ka-agent-user").resolve("libstub-1.so").toFile(), file);
+        assertArrayEquals(stub, Files.readAllBytes(file.toPath()));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file.toPath())));
+        Files.setLastModifiedTime(file.toPath(), FileTime.fromMillis(1_000_000L));
+        assertEquals(file, cache.fileWith("libstub-1.so", stub));
+        assertEquals(1_000_000L, Files.getLastModifiedTime(file.toPath()).toMillis(), "a good copy is not written");
+        Files.write(file.toPath(), Arrays.copyOf(stub, 3)); // as a JVM killed while writing in place would
+        assertEquals(file, cache.fileWith("libstub-1.so", stub));
+        assertArrayEquals(stub, Files.readAllBytes(file.toPath()), "a damaged copy is written anew");
+        try (java.util.stream.Stream<Path> files = Files.list(dir.resolve("ka-agent-user"))) {
+            assertEquals(1, files.count(), "no temporary file left behind");
+        }
+    }
+
+    @Test
+    void fileWithGivesNothingFromADirectoryOthersMayWrite(@TempDir Path dir) throws Exception {
+        Path shared = Files.createDirectory(dir.resolve("shared"));
+        byte[] stub = {1, 2, 3};
+        Files.write(shared.resolve("libstub-1.so"), stub);
+        Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxrwx"));
+        assertNull(new CacheDirectory(shared.toFile()).fileWith("libstub-1.so", stub),
+                "a library anybody could have put there is never loaded");
+    }
+
+    @Test
+    void fileWithTakesRootsPrimedCopyOnlyWhenItHoldsTheSameBytes(@TempDir Path dir) throws Exception {
+        Path primed = primedByRoot(dir, "rwxr-xr-x");
+        byte[] stub = {1, 2, 3};
+        Files.write(primed.resolve("libstub-1.so"), stub);
+        Files.write(primed.resolve("libstub-2.so"), new byte[] {9, 9});
+        CacheDirectory cache = new CacheDirectory(dir.resolve("ka-agent-user").toFile(), primed.toFile());
+        assertEquals(primed.resolve("libstub-1.so").toFile(), cache.fileWith("libstub-1.so", stub));
+        assertFalse(Files.exists(dir.resolve("ka-agent-user")), "nothing written where root's copy serves");
+        File own = cache.fileWith("libstub-2.so", new byte[] {4, 5});
+        assertEquals(dir.resolve("ka-agent-user").resolve("libstub-2.so").toFile(), own, "root's differs");
+        assertArrayEquals(new byte[] {4, 5}, Files.readAllBytes(own.toPath()));
+        assertArrayEquals(new byte[] {9, 9}, Files.readAllBytes(primed.resolve("libstub-2.so")), "root's untouched");
+    }
+
+    @Test
+    void theUserNameIsSpelledForAFileName() {
         String user = System.getProperty("user.name");
         try {
             System.setProperty("user.name", "ad\\min ü.x-1_2");
             assertEquals("ad_min__.x-1_2", CacheDirectory.safeUserName());
             System.setProperty("user.name", "?"); // a user id without a name
             assertEquals("uid-" + CacheDirectory.processUid(), CacheDirectory.safeUserName());
-            assertEquals("ad_min__.x-1_2", "ad\\min ü.x-1_2".replaceAll("[^A-Za-z0-9._-]", "_"),
-                    "the same spelling as com.kenai.jffi.Init's");
         } finally {
             System.setProperty("user.name", user);
         }
@@ -163,6 +209,8 @@ class CacheDirectoryTest {
         try {
             System.setProperty("ka.agent.cache", "false");
             assertNull(CacheDirectory.forUser());
+            assertTrue(CacheDirectory.ofUser().directory().getName().startsWith("ka-agent-"),
+                    "jffi's stub has to live somewhere");
         } finally {
             System.clearProperty("ka.agent.cache");
         }

@@ -59,9 +59,9 @@ class LibraryJarTest {
         Files.setLastModifiedTime(stale, java.nio.file.attribute.FileTime.fromMillis(
                 now - LibraryJar.STALE_MILLIS - 60_000));
         Files.setLastModifiedTime(oldTemporary, java.nio.file.attribute.FileTime.fromMillis(
-                now - LibraryJar.STALE_TEMPORARY_MILLIS - 60_000));
+                now - CacheDirectory.STALE_TEMPORARY_MILLIS - 60_000));
         Files.setLastModifiedTime(youngTemporary, java.nio.file.attribute.FileTime.fromMillis(
-                now - LibraryJar.STALE_TEMPORARY_MILLIS + 60_000));
+                now - CacheDirectory.STALE_TEMPORARY_MILLIS + 60_000));
         Files.setLastModifiedTime(policy, java.nio.file.attribute.FileTime.fromMillis(
                 now - LibraryJar.STALE_MILLIS - 60_000));
         CacheDirectory cache = new CacheDirectory(cacheDir.toFile());

@@ -1,0 +1,92 @@
+package io.kaagent.nativeio;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.util.Locale;
+
+import io.kaagent.cache.BoundedInput;
+import io.kaagent.cache.CacheDirectory;
+
+/**
+ * jffi's native stub, kept in the agent's cache directory and handed to jffi's {@code Init} (the agent's own, see
+ * com.kenai.jffi.Init) before jnr-ffi first needs it. Named {@code libjffi-1.2-<sha256, 16 digits>.so}: one copy per
+ * stub, whichever agent build carries it; root's primed copy where there is one ({@link CacheDirectory#fileWith}).
+ * Done here rather than in Init because Init lives in jffi's module, which cannot read the agent's.
+ */
+final class JffiStub {
+    /** Relocated with the resources by the shade plugin (agent/pom.xml), so only the agent's loader finds them. */
+    private static final String STUB_RESOURCES = "jni/";
+    /** Larger than any stub jffi ships (~130 KiB on x86_64). */
+    private static final int MAX_STUB_BYTES = 4 << 20;
+
+    private JffiStub() {
+    }
+
+    /** Tells jffi where its stub is; throws with the reason when there is none to load. */
+    static void handOver() throws Exception {
+        File stub = cachedCopy();
+        Class<?> init = Class.forName("com.kenai.jffi.Init", false, JffiStub.class.getClassLoader());
+        init.getMethod("useStub", String.class).invoke(null, stub.getAbsolutePath());
+    }
+
+    private static File cachedCopy() throws IOException {
+        String resource = STUB_RESOURCES + platformStub();
+        InputStream in = JffiStub.class.getClassLoader().getResourceAsStream(resource);
+        if (in == null) {
+            throw new IOException("jffi stub " + resource + " is missing from ka-agent.jar");
+        }
+        byte[] stub;
+        try {
+            stub = BoundedInput.readAtMost(in, MAX_STUB_BYTES + 1, 256 * 1024);
+        } finally {
+            in.close();
+        }
+        if (stub.length > MAX_STUB_BYTES) {
+            throw new IOException("jffi stub " + resource + " is larger than " + MAX_STUB_BYTES + " bytes");
+        }
+        String name = resource.substring(resource.lastIndexOf('/') + 1);
+        int dot = name.lastIndexOf('.');
+        String cachedName = name.substring(0, dot) + "-" + sha256(stub).substring(0, 16) + name.substring(dot);
+        CacheDirectory directory = CacheDirectory.ofUser();
+        File file = directory.fileWith(cachedName, stub);
+        if (file == null) {
+            throw new IOException("cannot keep jffi's stub in " + directory.directory()
+                    + ": not a directory of this user alone, or not writable");
+        }
+        return file;
+    }
+
+    /** The stub for this OS and CPU, as jffi lays its resources out; Windows has no socket constants here. */
+    private static String platformStub() throws IOException {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+        if (os.startsWith("mac") || os.startsWith("darwin")) {
+            return "Darwin/libjffi-1.2.jnilib";
+        }
+        if (os.startsWith("linux")) {
+            if (arch.equals("amd64") || arch.equals("x86_64")) {
+                return "x86_64-Linux/libjffi-1.2.so";
+            }
+            if (arch.equals("aarch64") || arch.equals("arm64")) {
+                return "aarch64-Linux/libjffi-1.2.so";
+            }
+        }
+        throw new IOException("ka-agent carries no jffi stub for " + os + " on " + arch);
+    }
+
+    private static String sha256(byte[] bytes) throws IOException {
+        byte[] digest;
+        try {
+            digest = MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IOException(e);
+        }
+        StringBuilder hex = new StringBuilder(digest.length * 2);
+        for (byte b : digest) {
+            hex.append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
+        }
+        return hex.toString();
+    }
+}
