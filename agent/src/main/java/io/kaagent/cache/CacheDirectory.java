@@ -274,7 +274,7 @@ public final class CacheDirectory {
         if (own.isFile() && Arrays.equals(readEntry(own), bytes)) {
             return own;
         }
-        write(name, bytes);
+        write(name, bytes, true); // off the start: on the agent's init thread, or in a command
         removeStaleTemporaries(System.currentTimeMillis());
         return own.isFile() && Arrays.equals(readEntry(own), bytes) ? own : null;
     }
@@ -303,14 +303,22 @@ public final class CacheDirectory {
      * meanwhile sees the old entry, none, or this one. A cache that cannot be written only costs the next start.
      */
     public void write(String name, byte[] bytes) {
+        write(name, bytes, false);
+    }
+
+    /**
+     * @param removedAtExit the temporary file is deleted if the JVM ends while a daemon thread writes it (its first
+     *                      use costs a cold JVM ~0.3-0.7 ms: not for the entries a start writes)
+     */
+    private void write(String name, byte[] bytes, boolean removedAtExit) {
         if (readOnlyOfRoot || !usable(true)) {
             return;
         }
         File temporary = file(name + "." + Long.toHexString(System.nanoTime()) + "-"
                 + Thread.currentThread().getId() + ".tmp");
-        // A JVM that ends while a daemon thread writes (a hello world during a fresh container's first start) must
-        // not leave the half-written copy behind; one killed does, until removeStaleTemporaries.
-        temporary.deleteOnExit();
+        if (removedAtExit) {
+            temporary.deleteOnExit();
+        }
         try {
             try (OutputStream out = new FileOutputStream(temporary)) {
                 // Owner-only like the directory, before any byte is in it.

@@ -312,6 +312,9 @@ final class InheritingListeners {
     /**
      * A socket accepted from a listener in RESET, and no rule sets anything on it: values it copied from the
      * listener before the agent took them back go too (SO_KEEPALIVE tells: the agent set it on the listener last).
+     * Never the application's: Java offers no SO_KEEPALIVE on a ServerSocket, ServerSocketChannel or
+     * AsynchronousServerSocketChannel (JDK 17 and 25: UnsupportedOperationException), only the three timers, which a
+     * socket without SO_KEEPALIVE keeps.
      */
     void putBackIfCopied(int fd) throws Throwable {
         if (fd >= 0 && kernel.keepAliveOn(fd)) {
