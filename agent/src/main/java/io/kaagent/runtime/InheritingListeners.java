@@ -1,6 +1,9 @@
 package io.kaagent.runtime;
 
 import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.kaagent.log.AgentLog;
@@ -24,15 +27,19 @@ import io.kaagent.policy.Rule;
  * reports what nobody set, as it would without the guess. Putting back costs five setsockopt calls, so a guess that
  * misses more than {@link #MAX_MISSES} of {@link #WINDOW} sockets is taken back for good.
  *
- * <p>A listener's state only moves forward. UNDECIDED, until its first accept under a policy: it then carries the
- * port's rule (CARRYING) or not (NOT_UNIFORM: the rule depends on the client, or there is none; looked at again
- * when the policy changes), and NOT_UNIFORM may turn into GUESSING. CARRYING and GUESSING end for good when a new
- * policy gives the port other values (GUESSING: any new policy), when the application sets a keepalive option on
- * the listener itself, or (GUESSING) when the guess misses too often: the listener is then put back as nobody had
- * set it (RESET), and as sockets copied before that may still wait in its queue, each socket it accepts afterwards
- * is set in full, or put back too when no rule is for it. A listener the application set before the agent carried
- * anything (through its setOption, or before the agent saw it: it then has keepalive options nobody told the agent
- * of) is the application's (APPLICATION): its sockets are decided one by one, as with no listener at all.
+ * <p>UNDECIDED, until its first accept under a policy: the listener then carries the port's rule (CARRYING) or not
+ * (NOT_UNIFORM: the rule depends on the client, or there is none; looked at again when the policy changes), and
+ * NOT_UNIFORM may turn into GUESSING. CARRYING and GUESSING end when a new policy gives the port other values
+ * (GUESSING: any new policy), when the application sets a keepalive option on the listener itself, or (GUESSING)
+ * when the guess misses too often: the listener is then put back as nobody had set it (RESET), and as sockets copied
+ * before that may still wait in its queue, each socket it accepts afterwards is set in full, or put back too when no
+ * rule is for it. Under a later policy that gives every client of the port one rule, a RESET listener carries it
+ * again (a reload that changes a port's timers would otherwise cost its accepts four setsockopt calls for good),
+ * provided one option tells the new values from each set taken back: an accepted socket is then the new rule's when
+ * it has SO_KEEPALIVE and that option's new value (two getsockopt), and set in full otherwise. A listener the
+ * application set (through its setOption at any time, or before the agent saw it: it then has keepalive options
+ * nobody told the agent of) is never carried on again: before the agent carried anything it is the application's
+ * (APPLICATION), its sockets decided one by one as with no listener at all.
  *
  * <p>A guess relies on every socket accepted from the listener passing through the accept hook, as every accept of
  * ServerSocket and ServerSocketChannel does. A hook that fails halfway (counted as a hook failure) may leave a socket
@@ -55,6 +62,25 @@ final class InheritingListeners {
         boolean untouched(int fd) throws Throwable;
 
         boolean keepAliveOn(int fd) throws Throwable;
+
+        /** One of {@link #IDLE}, {@link #INTERVAL}, {@link #COUNT}, {@link #USER_TIMEOUT} as the socket has it. */
+        int valueOf(int fd, int option) throws Throwable;
+    }
+
+    /** The options {@link Kernel#valueOf} reads, in the order of {@link #values}. */
+    static final int IDLE = 0;
+    static final int INTERVAL = 1;
+    static final int COUNT = 2;
+    static final int USER_TIMEOUT = 3;
+
+    private static final String[] OPTION_NAMES = {"TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_USER_TIMEOUT"};
+    /** {@link #optionThatTells}: no option tells copies of the new values from copies of values taken back. */
+    static final int NO_OPTION_TELLS = -2;
+
+    /** What a listener carrying these settings hands on, option by option (TCP_USER_TIMEOUT 0: none). */
+    static int[] values(KeepAliveSettings settings) {
+        return new int[] {settings.idleSeconds(), settings.intervalSeconds(), settings.count(),
+                settings.userTimeoutMillis()};
     }
 
     /** The policy's rule for an accepted socket, as the accept hook decides it (null: none). */
@@ -89,17 +115,31 @@ final class InheritingListeners {
         final int kind;
         final Policy policy;
         final Rule rule;
+        /**
+         * CARRYING again after values of its own were taken back: the option ({@link #IDLE}...) whose value tells
+         * a socket that copied this rule's values from one that copied older ones; -1 when SO_KEEPALIVE alone tells.
+         */
+        final int told;
+        /** The value of option {@code told} that this rule's copies have. */
+        final int toldValue;
 
         State(int kind, Policy policy, Rule rule) {
+            this(kind, policy, rule, -1);
+        }
+
+        State(int kind, Policy policy, Rule rule, int told) {
             this.kind = kind;
             this.policy = policy;
             this.rule = rule;
+            this.told = told;
+            this.toldValue = told < 0 ? 0 : values(rule.settings())[told];
         }
     }
 
     private static final State UNDECIDED_STATE = new State(UNDECIDED, null, null);
-    private static final State RESET_STATE = new State(RESET, null, null);
     private static final State APPLICATION_STATE = new State(APPLICATION, null, null);
+    /** Values carried and taken back that a listener remembers: past this many, it carries nothing again. */
+    static final int MAX_TAKEN_BACK = 8;
 
     /** One listening socket, weakly: a closed server socket is never kept reachable. */
     static final class Listener {
@@ -112,6 +152,12 @@ final class InheritingListeners {
         private Rule candidate;
         private int seen;
         private int misses;
+        /**
+         * What the agent put on this listener and took back ({@link #values}), held under the listener's lock:
+         * sockets that copied them may still wait in its queue when it carries other values. Null once it may
+         * carry nothing again (the application set a keepalive option there, a carry failed, too many).
+         */
+        private List<int[]> takenBack = new ArrayList<int[]>(2);
 
         Listener(Object socket, int fd) {
             this.socket = new WeakReference<Object>(socket);
@@ -124,8 +170,8 @@ final class InheritingListeners {
 
         /** Sockets accepted from here may carry values the agent put on the listener earlier and took back. */
         boolean mayHandOnStaleValues() {
-            int kind = state.kind;
-            return kind == RESET || kind == GUESSING;
+            State current = state;
+            return current.kind == RESET || current.kind == GUESSING || current.told >= 0;
         }
 
         /**
@@ -135,7 +181,7 @@ final class InheritingListeners {
         boolean mayHandOn(Policy inForce) {
             State current = state;
             return current.kind == CARRYING || current.kind == GUESSING || current.kind == UNDECIDED
-                    || (current.kind == NOT_UNIFORM && current.policy != inForce);
+                    || ((current.kind == NOT_UNIFORM || current.kind == RESET) && current.policy != inForce);
         }
     }
 
@@ -185,7 +231,7 @@ final class InheritingListeners {
      */
     Rule inherited(Listener from, Policy inForce, Endpoint accepted, int acceptedFd) throws Throwable {
         State state = from.state;
-        if (state.kind == RESET || state.kind == APPLICATION) {
+        if (state.kind == APPLICATION) {
             return null;
         }
         if (state.policy != inForce) {
@@ -195,7 +241,9 @@ final class InheritingListeners {
             return null;
         }
         if (state.kind == CARRYING) {
-            return kernel.keepAliveOn(acceptedFd) ? state.rule : null;
+            boolean copied = kernel.keepAliveOn(acceptedFd)
+                    && (state.told < 0 || kernel.valueOf(acceptedFd, state.told) == state.toldValue);
+            return copied ? state.rule : null;
         }
         if (state.kind != GUESSING) {
             return null;
@@ -264,7 +312,7 @@ final class InheritingListeners {
             try {
                 kernel.carry(from.fd, rule.settings());
             } catch (Throwable t) {
-                takeBack(from); // some values may be on it
+                carryFailed(from, rule); // some values may be on it
                 throw t;
             }
         }
@@ -282,7 +330,7 @@ final class InheritingListeners {
                 if (from.state != guess) {
                     return;
                 }
-                takeBack(from);
+                takeBack(from, guess.rule, guess.policy);
             }
             if (AgentLog.isDebug()) {
                 AgentLog.debug("listening socket (fd " + from.fd + "): more than " + MAX_MISSES + " of " + WINDOW
@@ -326,21 +374,25 @@ final class InheritingListeners {
     private State decide(Listener from, Policy inForce, int localPort) throws Throwable {
         synchronized (from) {
             State state = from.state;
-            if (state.policy == inForce || state.kind == RESET || state.kind == APPLICATION) {
+            if (state.policy == inForce || state.kind == APPLICATION) {
                 return state; // another thread decided meanwhile
             }
             if (state.kind == GUESSING) {
-                takeBack(from); // the guess was learned under the old policy
-                return from.state;
+                takeBack(from, state.rule, null); // the guess was learned under the old policy
+                state = from.state;
             }
             Rule rule = inForce.ruleForEveryClient(localPort);
             boolean carriable = carriable(rule);
             if (state.kind == CARRYING) {
-                if (carriable && rule.settings().equals(state.rule.settings())) {
-                    return publish(from, new State(CARRYING, inForce, rule)); // the same values: carry on
+                if (carriable && Arrays.equals(values(rule.settings()), values(state.rule.settings()))) {
+                    // The same values: carry on (its own enforce and counters go by the new rule).
+                    return publish(from, new State(CARRYING, inForce, rule, state.told));
                 }
-                takeBack(from);
-                return from.state;
+                takeBack(from, state.rule, null);
+                state = from.state;
+            }
+            if (state.kind == RESET) {
+                return carryAgain(from, inForce, carriable ? rule : null);
             }
             if (!carriable) {
                 newWindow(from);
@@ -354,28 +406,105 @@ final class InheritingListeners {
             try {
                 kernel.carry(from.fd, rule.settings());
             } catch (Throwable t) {
-                takeBack(from); // some values may be on it
+                carryFailed(from, rule); // some values may be on it
                 throw t;
             }
             return publish(from, new State(CARRYING, inForce, rule));
         }
     }
 
+    /**
+     * A listener whose values were taken back, under a new policy that gives every client of its port one rule:
+     * carried again when one option tells a socket that copied the new values from one that copied values taken
+     * back (still waiting in the queue, maybe), so that the accept hook reads that option besides SO_KEEPALIVE.
+     * Otherwise RESET under this policy, looked at again under the next. Called holding the listener's lock.
+     */
+    private State carryAgain(Listener from, Policy inForce, Rule rule) throws Throwable {
+        List<int[]> before = from.takenBack;
+        int told = rule == null || before == null ? NO_OPTION_TELLS
+                : optionThatTells(values(rule.settings()), before);
+        if (told == NO_OPTION_TELLS) {
+            return publish(from, new State(RESET, inForce, null));
+        }
+        if (!kernel.untouched(from.fd)) {
+            from.takenBack = null; // set since by someone else (native code): theirs from now on
+            return publish(from, new State(RESET, inForce, null));
+        }
+        try {
+            kernel.carry(from.fd, rule.settings());
+        } catch (Throwable t) {
+            carryFailed(from, rule);
+            throw t;
+        }
+        if (AgentLog.isDebug()) {
+            AgentLog.debug("listening socket (fd " + from.fd + "): carries " + rule.settings() + " again"
+                    + (told < 0 ? "" : ", each accepted socket's " + OPTION_NAMES[told]
+                            + " tells it from older copies"));
+        }
+        return publish(from, new State(CARRYING, inForce, rule, told));
+    }
+
+    /**
+     * An option ({@link #IDLE}...) whose value differs between {@code next} and every value set taken back that
+     * differs from it at all; -1 when none differs (a copy of any of them is right as it is); NO_OPTION_TELLS when
+     * no single option tells them all apart.
+     */
+    static int optionThatTells(int[] next, List<int[]> before) {
+        boolean anyDiffers = false;
+        for (int[] old : before) {
+            anyDiffers |= !Arrays.equals(old, next);
+        }
+        if (!anyDiffers) {
+            return -1;
+        }
+        for (int option = IDLE; option <= USER_TIMEOUT; option++) {
+            boolean tells = true;
+            for (int[] old : before) {
+                if (!Arrays.equals(old, next) && old[option] == next[option]) {
+                    tells = false;
+                    break;
+                }
+            }
+            if (tells) {
+                return option;
+            }
+        }
+        return NO_OPTION_TELLS;
+    }
+
     /** The application sets a keepalive option on this listener: from now on, what it sets there is its own. */
     void applicationSets(Listener on) throws Throwable {
         synchronized (on) {
             if (on.state.kind == CARRYING || on.state.kind == GUESSING) {
-                takeBack(on);
+                takeBack(on, on.state.rule, null);
             } else if (on.state.kind != RESET) {
                 publish(on, APPLICATION_STATE);
             }
+            on.takenBack = null; // never carried again: what it hands on is the application's
         }
     }
 
-    /** Called holding the listener's lock. RESET even when the reset fails: then every socket is set in full. */
-    private void takeBack(Listener from) throws Throwable {
-        publish(from, RESET_STATE);
+    /**
+     * Called holding the listener's lock. RESET even when the reset fails: then every socket is set in full.
+     *
+     * @param ours   the rule whose values were on the listener, remembered (see {@link Listener#takenBack})
+     * @param policy the policy under which it stays RESET; null: decided again under the next one to come
+     */
+    private void takeBack(Listener from, Rule ours, Policy policy) throws Throwable {
+        List<int[]> before = from.takenBack;
+        if (before != null && before.size() >= MAX_TAKEN_BACK) {
+            from.takenBack = null;
+        } else if (before != null && ours != null) {
+            before.add(values(ours.settings()));
+        }
+        publish(from, new State(RESET, policy, null));
         kernel.reset(from.fd);
+    }
+
+    /** A carry failed halfway: what went through is taken back, and this listener is never carried on again. */
+    private void carryFailed(Listener from, Rule rule) throws Throwable {
+        from.takenBack = null;
+        takeBack(from, rule, null);
     }
 
     private static State publish(Listener listener, State state) {

@@ -122,6 +122,22 @@ final class NativeApplier implements OptionApplier, InheritingListeners.Kernel, 
         return options.getKeepAlive(fd);
     }
 
+    @Override
+    public int valueOf(int fd, int option) throws Throwable {
+        switch (option) {
+            case InheritingListeners.IDLE:
+                return options.getTcpKeepIdle(fd);
+            case InheritingListeners.INTERVAL:
+                return options.getTcpKeepInterval(fd);
+            case InheritingListeners.COUNT:
+                return options.getTcpKeepCount(fd);
+            case InheritingListeners.USER_TIMEOUT:
+                return options.getTcpUserTimeout(fd);
+            default:
+                throw new IllegalArgumentException("no option " + option);
+        }
+    }
+
     private void apply(int fd, KeepAliveSettings settings, boolean setUserTimeout) throws Throwable {
         KeepAliveValues values = valuesOf(settings);
         if (values == null) {

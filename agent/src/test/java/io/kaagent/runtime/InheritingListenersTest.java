@@ -134,6 +134,13 @@ class InheritingListenersTest {
             calls.add("get " + fd);
             return options.get(fd).keepAlive;
         }
+
+        @Override
+        public int valueOf(int fd, int option) {
+            calls.add("get " + option + " " + fd);
+            Options o = options.get(fd);
+            return new int[] {o.idle, o.interval, o.count, o.userTimeout}[option];
+        }
     }
 
     private final FakeKernel kernel = new FakeKernel();
@@ -153,7 +160,13 @@ class InheritingListenersTest {
     }
 
     private static Policy web(int idle) {
-        return policy(rule("web", idle, Rule.builder("web").port(PortRange.of(PORT, PORT)).directions(INBOUND)));
+        return web(idle, 5);
+    }
+
+    private static Policy web(int idle, int interval) {
+        return policy(Rule.builder("web").port(PortRange.of(PORT, PORT)).directions(INBOUND)
+                .settings(PartialSettings.EMPTY.withIdleSeconds(idle).withIntervalSeconds(interval).withCount(3))
+                .build());
     }
 
     /**
@@ -268,34 +281,101 @@ class InheritingListenersTest {
         assertEquals(InheritingListeners.CARRYING, listeners.listener(serverSocket).state());
     }
 
+    /**
+     * A reload that changes the port's timers: the old values are taken back and the new ones carried, and a socket
+     * that copied the old ones while it waited in the queue is told apart by its TCP_KEEPIDLE and set in full.
+     */
     @Test
-    void aReloadWithOtherValuesTakesThemBackAndEverySocketFromThenOnIsRight() throws Throwable {
+    void aReloadWithOtherValuesCarriesThemAndTellsTheOldCopiesApart() throws Throwable {
         int listenerFd = kernel.listen(serverSocket);
         accept(kernel.handshake(serverSocket), web(30));
         int copiedBeforeReload = kernel.handshake(serverSocket);
-        int alsoCopiedBefore = kernel.handshake(serverSocket);
 
         Policy reloaded = web(45);
-        accept(copiedBeforeReload, reloaded);
-        assertEquals(InheritingListeners.RESET, listeners.listener(serverSocket).state());
-        assertEquals("off/7200/75/9/0", optionsOf(listenerFd).toString(), "the listener is as nobody set it");
+        assertEquals("web", accept(copiedBeforeReload, reloaded).name());
+        assertFalse(lastInherited, "copied with the old values");
         assertEquals("on/45/5/3/0", optionsOf(copiedBeforeReload).toString());
+        assertEquals(InheritingListeners.CARRYING, state());
+        assertEquals("on/45/5/3/0", optionsOf(listenerFd).toString(), "the listener carries the new values");
 
-        // A reload to no rule at all: a socket still carrying the old copy gets it taken back.
-        assertNull(accept(alsoCopiedBefore, policy()));
-        assertEquals("off/7200/75/9/0", optionsOf(alsoCopiedBefore).toString());
-
-        int after = kernel.handshake(serverSocket);
+        int later = kernel.handshake(serverSocket);
         kernel.calls.clear();
-        assertNull(accept(after, policy()));
-        assertEquals(Arrays.asList("get " + after), kernel.calls, "checked, nothing to put back");
-        assertEquals("off/7200/75/9/0", optionsOf(after).toString());
+        assertEquals("web", accept(later, reloaded).name());
+        assertTrue(lastInherited);
+        assertEquals(Arrays.asList("get " + later, "get " + InheritingListeners.IDLE + " " + later), kernel.calls,
+                "SO_KEEPALIVE and TCP_KEEPIDLE read, nothing set");
+        assertEquals("on/45/5/3/0", optionsOf(later).toString());
+    }
 
-        // RESET is for good: the listener is never set again.
-        int again = kernel.handshake(serverSocket);
-        accept(again, web(30));
+    @Test
+    void aReloadToNoRuleTakesTheValuesBackAndALaterRuleIsCarriedAgain() throws Throwable {
+        int listenerFd = kernel.listen(serverSocket);
+        accept(kernel.handshake(serverSocket), web(30));
+        int copiedWith30 = kernel.handshake(serverSocket);
+        accept(kernel.handshake(serverSocket), web(45));
+        int copiedWith45 = kernel.handshake(serverSocket);
+
+        Policy none = policy();
+        int copiedBefore = kernel.handshake(serverSocket);
+        assertNull(accept(copiedBefore, none));
+        assertEquals("off/7200/75/9/0", optionsOf(copiedBefore).toString(), "no rule: the copy put back");
+        assertEquals(InheritingListeners.RESET, state());
         assertEquals("off/7200/75/9/0", optionsOf(listenerFd).toString());
-        assertEquals("on/30/5/3/0", optionsOf(again).toString());
+        int whileReset = kernel.handshake(serverSocket);
+        kernel.calls.clear();
+        assertNull(accept(whileReset, none));
+        assertEquals(Arrays.asList("get " + whileReset), kernel.calls, "checked, nothing to put back");
+
+        // Back to 30 s: told from the 45 s copies by TCP_KEEPIDLE; a 30 s copy has the right values either way.
+        Policy back = web(30);
+        assertEquals("web", accept(copiedWith45, back).name());
+        assertFalse(lastInherited);
+        assertEquals("on/30/5/3/0", optionsOf(copiedWith45).toString());
+        assertEquals(InheritingListeners.CARRYING, state());
+        assertEquals("web", accept(copiedWith30, back).name());
+        assertTrue(lastInherited);
+        assertEquals("on/30/5/3/0", optionsOf(copiedWith30).toString());
+        assertEquals("web", accept(whileReset, back).name());
+        assertFalse(lastInherited, "copied while nothing was carried");
+        assertEquals("on/30/5/3/0", optionsOf(whileReset).toString());
+    }
+
+    /** 30/5, then 40/6, then 30/6 s: no single option tells 30/6 from both, and the listener carries nothing. */
+    @Test
+    void whereNoOptionTellsTheNewValuesFromEveryOldSetNothingIsCarried() throws Throwable {
+        int listenerFd = kernel.listen(serverSocket);
+        accept(kernel.handshake(serverSocket), web(30, 5));
+        int copiedWith30 = kernel.handshake(serverSocket);
+        accept(kernel.handshake(serverSocket), web(40, 6));
+        assertEquals(InheritingListeners.CARRYING, state());
+        int copiedWith40 = kernel.handshake(serverSocket);
+
+        Policy third = web(30, 6);
+        assertEquals("web", accept(copiedWith30, third).name());
+        assertEquals(InheritingListeners.RESET, state());
+        assertEquals("off/7200/75/9/0", optionsOf(listenerFd).toString());
+        assertEquals("on/30/6/3/0", optionsOf(copiedWith30).toString());
+        assertEquals("web", accept(copiedWith40, third).name());
+        assertEquals("on/30/6/3/0", optionsOf(copiedWith40).toString());
+        int later = kernel.handshake(serverSocket);
+        assertEquals("web", accept(later, third).name());
+        assertFalse(lastInherited);
+        assertEquals("on/30/6/3/0", optionsOf(later).toString());
+    }
+
+    @Test
+    void theOptionThatTellsDiffersFromEveryOtherSet() {
+        int[] next = {30, 6, 3, 0};
+        assertEquals(-1, InheritingListeners.optionThatTells(next, Arrays.asList(new int[] {30, 6, 3, 0})),
+                "the same values: any copy is right");
+        assertEquals(InheritingListeners.IDLE, InheritingListeners.optionThatTells(next,
+                Arrays.asList(new int[] {45, 6, 3, 0}, new int[] {30, 6, 3, 0})));
+        assertEquals(InheritingListeners.INTERVAL, InheritingListeners.optionThatTells(next,
+                Arrays.asList(new int[] {30, 5, 3, 0}, new int[] {40, 5, 3, 0})));
+        assertEquals(InheritingListeners.USER_TIMEOUT, InheritingListeners.optionThatTells(next,
+                Arrays.asList(new int[] {30, 6, 3, 61000})));
+        assertEquals(InheritingListeners.NO_OPTION_TELLS, InheritingListeners.optionThatTells(next,
+                Arrays.asList(new int[] {30, 5, 3, 0}, new int[] {40, 6, 3, 0})));
     }
 
     @Test
@@ -316,6 +396,14 @@ class InheritingListenersTest {
         assertFalse(lastInherited);
         assertEquals("on/30/5/3/0", optionsOf(copiedWithTheApplications).toString(), "the rule, set in full");
         assertEquals("off/100/75/9/0", optionsOf(listenerFd).toString(), "the application's value stays");
+
+        optionsOf(listenerFd).idle = 7200; // the application puts its default back: still its listener
+        Policy reloaded = web(45);
+        int afterReload = kernel.handshake(serverSocket);
+        assertEquals("web", accept(afterReload, reloaded).name());
+        assertEquals("on/45/5/3/0", optionsOf(afterReload).toString());
+        assertEquals(InheritingListeners.RESET, state(), "never carried again");
+        assertEquals("off/7200/75/9/0", optionsOf(listenerFd).toString());
     }
 
     @Test
@@ -352,6 +440,12 @@ class InheritingListenersTest {
                 () -> listeners.inherited(from, web(30), Endpoint.accepted(NEAR, PORT), fd));
         assertEquals(InheritingListeners.RESET, from.state());
         assertEquals("off/7200/75/9/0", optionsOf(listenerFd).toString());
+
+        kernel.failCarry = false;
+        kernel.calls.clear();
+        assertEquals("web", accept(kernel.handshake(serverSocket), web(45)).name());
+        assertEquals(InheritingListeners.RESET, from.state(), "a listener the kernel refused once is not tried again");
+        assertFalse(kernel.calls.contains("carry " + listenerFd));
     }
 
     @Test

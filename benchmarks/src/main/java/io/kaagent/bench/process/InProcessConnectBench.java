@@ -16,10 +16,13 @@ import java.util.Map;
  * (default 2000; 15 blocks of three batches after 21,000 warm-up cycles). {@code -Dbench.baseline=JAR} runs that
  * jar's children too, interleaved. {@code -Dbench.early=N} (default 0) has each child open N connections at its start
  * and keep them open, as a pool does: the agent sets those through the JDK's options while its native layer loads.
+ * The policies: the loopback rule by address, by port, by address with 1 in 10 clients under none, and by port with
+ * the policy reloaded to other values for that rule after the warm-up.
  */
 public final class InProcessConnectBench {
     private static final String[] SIDES = {"connect_us", "accept_us", "connect_cpu_us", "accept_cpu_us"};
     private static final String MIXED = "by cidr, 1 in 10 clients none";
+    private static final String RELOADED = "by port, reloaded to idle 45 s";
 
     private InProcessConnectBench() {
     }
@@ -39,6 +42,10 @@ public final class InProcessConnectBench {
         // By address, every tenth client from 127.0.0.2, which no rule is for: a listener that guesses the rule of
         // most of its clients puts its values back on those.
         policies.put(MIXED, Policies.matchingOneAddress(env.work));
+        // By port, and after the warm-up the policy reloaded with other values for that rule: the listener carried
+        // the old ones, and the agent takes them back.
+        policies.put(RELOADED, Policies.matchingByPortToReload(env.work));
+        Path reloadTo = Policies.matchingByPortReloaded(env.work);
         Map<String, String> jars = new LinkedHashMap<>();
         jars.put("this jar", env.agentJar);
         String baseline = BenchEnv.baselineJar();
@@ -62,10 +69,17 @@ public final class InProcessConnectBench {
                 for (Map.Entry<String, String> jar : jars.entrySet()) {
                     for (Map.Entry<String, Path> policy : policies.entrySet()) {
                         String key = jdk.label + "|" + jar.getKey() + "|" + policy.getKey();
+                        boolean reloading = policy.getKey().equals(RELOADED);
+                        if (reloading) {
+                            Policies.matchingByPortToReload(env.work); // the old text back, overwritten last time
+                        }
                         ChildJvm.Result r = new ChildJvm(jdk.java)
                                 .args(List.of("-javaagent:" + jar.getValue() + "=" + policy.getValue(),
                                         "-Dbench.early=" + early,
                                         "-Dbench.strangerEvery=" + (policy.getKey().equals(MIXED) ? 10 : 0)))
+                                .args(reloading ? List.of("-Dbench.reloadTo=" + reloadTo,
+                                        "-Dbench.policy=" + policy.getValue(), "-Dka.agent.reload.seconds=0.2")
+                                        : List.of())
                                 .args("-cp", env.classes, InProcessLoop.class.getName(), String.valueOf(warmup),
                                         String.valueOf(blocks), String.valueOf(perBatch))
                                 .timeoutSeconds(600).run(env.work).requireSuccess(key);

@@ -6,10 +6,18 @@ import java.lang.reflect.Field;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.lang.management.ManagementFactory;
 import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 
 /**
  * The child of {@link InProcessConnectBench}: the loop of {@link ConnectLoop}, in one JVM that runs under the agent,
@@ -32,6 +40,10 @@ import java.util.List;
  *
  * <p>With {@code -Dbench.strangerEvery=N}, every N-th client connects from 127.0.0.2 instead of 127.0.0.1, in every
  * mode: a listener whose clients mostly, but not all, fall under one rule.
+ *
+ * <p>With {@code -Dbench.reloadTo=FILE -Dbench.policy=POLICY}, FILE is copied over the policy file the agent runs with
+ * after the warm-up, and the loop goes on once the agent has reloaded it (and after one more warm-up share): a
+ * listener that carried the old rule, measured under the new one.
  *
  * <p>Arguments: {@code warmupCycles blocks cyclesPerBatch}. Prints one {@code result} line: per mode the median over
  * blocks of the batch means, and per mode the median of the per-block differences to the inert batch.
@@ -81,6 +93,13 @@ public final class InProcessLoop {
             for (int i = 0; i < warmup; i += 1000) {
                 loop.batch(MODES[(i / 1000) % MODES.length], 1000, sums);
             }
+            String reloadTo = System.getProperty("bench.reloadTo");
+            if (reloadTo != null) {
+                reload(Paths.get(reloadTo), Paths.get(System.getProperty("bench.policy")));
+                for (int i = 0; i < 3000; i += 1000) {
+                    loop.batch(MODES[(i / 1000) % MODES.length], 1000, sums);
+                }
+            }
             // [mode][connect, accept, connect cpu, accept cpu][block], from these entries of ConnectLoop's sums
             int[] sumIndex = {0, 1, 3, 4};
             double[][][] means = new double[MODES.length][4][blocks];
@@ -122,6 +141,21 @@ public final class InProcessLoop {
         }
         for (Closeable c : pool) {
             c.close(); // open until here: the pool lives as long as the application
+        }
+    }
+
+    /** The new policy in place of the old, and the agent's reload of it awaited (its MBean counts reloads). */
+    private static void reload(Path from, Path policy) throws Exception {
+        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        ObjectName agent = new ObjectName("ka.agent:type=KeepAlive");
+        long before = ((Number) server.getAttribute(agent, "ReloadCount")).longValue();
+        Files.copy(from, policy, StandardCopyOption.REPLACE_EXISTING);
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (((Number) server.getAttribute(agent, "ReloadCount")).longValue() == before) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the agent did not reload " + policy);
+            }
+            Thread.sleep(20);
         }
     }
 

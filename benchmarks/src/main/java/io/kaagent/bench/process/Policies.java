@@ -77,6 +77,26 @@ final class Policies {
         return withTenthRule(dir.resolve("policy-10-rules-match-port.yml"), "server-ports", "port: \"1024-65535\"");
     }
 
+    /**
+     * As {@link #matchingByPort}, in a file of its own that a child overwrites with {@link #matchingByPortReloaded}
+     * (written anew here before each child).
+     */
+    static Path matchingByPortToReload(Path dir) throws IOException {
+        return write(dir.resolve("policy-10-rules-match-port-reloading.yml"),
+                new String(Files.readAllBytes(matchingByPort(dir)), StandardCharsets.UTF_8));
+    }
+
+    /** As {@link #matchingByPort}, the tenth rule with idle 45 s: what a reload changes. */
+    static Path matchingByPortReloaded(Path dir) throws IOException {
+        String old = new String(Files.readAllBytes(matchingByPort(dir)), StandardCharsets.UTF_8);
+        String tenth = "    idle: " + IDLE + "s\n    intvl: " + INTVL + "s";
+        if (old.indexOf(tenth) != old.lastIndexOf(tenth) || !old.contains(tenth)) {
+            throw new IllegalStateException("the tenth rule's idle is not where it was");
+        }
+        return write(dir.resolve("policy-10-rules-match-port-reloaded.yml"),
+                old.replace(tenth, "    idle: 45s\n    intvl: " + INTVL + "s"));
+    }
+
     /** Ten rules; the tenth matches 127.0.0.1 and ::1 only, not the rest of 127/8. */
     static Path matchingOneAddress(Path dir) throws IOException {
         return withTenthRule(dir.resolve("policy-10-rules-match-one.yml"), "loopback-one",
