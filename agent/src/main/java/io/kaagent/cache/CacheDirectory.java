@@ -93,9 +93,9 @@ public final class CacheDirectory {
     /**
      * The user name as a file name: characters outside {@code A-Za-z0-9._-} become {@code _}, as every build has
      * spelled it (directories primed by an older build keep their names). By hand: a regular expression compiled
-     * here cost a cold JVM's start milliseconds. A user id without a name (the
-     * JDK says "?") is spelled {@code uid-<id>}: every such user would otherwise share one name, and each would find
-     * the others' directory not its own and do without.
+     * here cost a cold JVM's start milliseconds. A user id without a name (the JDK says "?") is spelled
+     * {@code uid-<id>}: every such user would otherwise share one name, and each would find the others' directory
+     * not its own and do without.
      */
     static String safeUserName() {
         String user = System.getProperty("user.name", "unknown");
