@@ -86,6 +86,12 @@ final class InheritingListeners {
     /** The policy's rule for an accepted socket, as the accept hook decides it (null: none). */
     interface Decisions {
         Rule ruleFor(Policy inForce, Endpoint endpoint);
+
+        /**
+         * The policy in force now. An accept hook that read the one before a reload decides its socket under that
+         * one, but leaves the listener alone: it would put the old rule back on it, and the next accept the new.
+         */
+        Policy current();
     }
 
     static final int UNDECIDED = 0;
@@ -374,8 +380,8 @@ final class InheritingListeners {
     private State decide(Listener from, Policy inForce, int localPort) throws Throwable {
         synchronized (from) {
             State state = from.state;
-            if (state.policy == inForce || state.kind == APPLICATION) {
-                return state; // another thread decided meanwhile
+            if (state.policy == inForce || state.kind == APPLICATION || inForce != decisions.current()) {
+                return state; // another thread decided meanwhile, or this one's policy was replaced since
             }
             if (state.kind == GUESSING) {
                 takeBack(from, state.rule, null); // the guess was learned under the old policy

@@ -320,6 +320,11 @@ public final class KeepAliveRuntime {
         public Rule ruleFor(Policy inForce, Endpoint endpoint) {
             return decision(inForce, endpoint).rule;
         }
+
+        @Override
+        public Policy current() {
+            return policy;
+        }
     }
 
     /**

@@ -143,9 +143,24 @@ class InheritingListenersTest {
         }
     }
 
+    /** The accept hook's decisions; the policy in force is the one of the last accept, unless a test says. */
+    static final class ByPolicy implements InheritingListeners.Decisions {
+        Policy current;
+
+        @Override
+        public Rule ruleFor(Policy inForce, Endpoint endpoint) {
+            return inForce.match(INBOUND, null, endpoint.remote, endpoint.port);
+        }
+
+        @Override
+        public Policy current() {
+            return current;
+        }
+    }
+
     private final FakeKernel kernel = new FakeKernel();
-    private final InheritingListeners listeners = new InheritingListeners(kernel,
-            (inForce, endpoint) -> inForce.match(INBOUND, null, endpoint.remote, endpoint.port));
+    private final ByPolicy decisions = new ByPolicy();
+    private final InheritingListeners listeners = new InheritingListeners(kernel, decisions);
     private final Object serverSocket = new Object();
     /** Whether the last {@link #accept} found the values inherited. */
     private boolean lastInherited;
@@ -180,6 +195,7 @@ class InheritingListenersTest {
 
     private Rule accept(int fd, Policy inForce, InetAddress client) throws Throwable {
         Rule[] inherited = new Rule[1];
+        decisions.current = inForce;
         Rule rule = accept(listeners, kernel, serverSocket, fd, inForce, client, inherited);
         lastInherited = inherited[0] != null;
         return rule;
@@ -252,6 +268,7 @@ class InheritingListenersTest {
                 rule("clients", 20, Rule.builder("clients").cidr("10.0.0.0/8").directions(INBOUND)),
                 rule("web", 30, Rule.builder("web").port(PortRange.of(PORT, PORT)).directions(INBOUND)));
         int fd = kernel.handshake(serverSocket);
+        decisions.current = policy;
         assertNull(listeners.inherited(listeners.listener(serverSocket), policy, Endpoint.accepted(NEAR, PORT), fd));
         assertEquals(InheritingListeners.NOT_UNIFORM, listeners.listener(serverSocket).state());
         assertEquals("off/7200/75/9/0", optionsOf(listenerFd).toString());
@@ -363,6 +380,66 @@ class InheritingListenersTest {
         assertEquals("on/30/6/3/0", optionsOf(later).toString());
     }
 
+    /** A hook that read the policy before a reload: its socket gets the old rule, the listener stays the new one's. */
+    @Test
+    void aHookStillUnderTheOldPolicyLeavesTheListenerToTheNewOne() throws Throwable {
+        int listenerFd = kernel.listen(serverSocket);
+        Policy old = web(30);
+        accept(kernel.handshake(serverSocket), old);
+        Policy reloaded = web(45);
+        accept(kernel.handshake(serverSocket), reloaded);
+        assertEquals("on/45/5/3/0", optionsOf(listenerFd).toString());
+
+        int late = kernel.handshake(serverSocket);
+        Rule[] inherited = new Rule[1];
+        assertSame(old.rules().get(0), accept(listeners, kernel, serverSocket, late, old, NEAR, inherited),
+                "decided under the policy its hook read");
+        assertNull(inherited[0]);
+        assertEquals("on/30/5/3/0", optionsOf(late).toString());
+        assertEquals(InheritingListeners.CARRYING, state());
+        assertEquals("on/45/5/3/0", optionsOf(listenerFd).toString(), "the old rule not put back on the listener");
+    }
+
+    /**
+     * Reloads among port rules of other timers, a rule by client and none, handshakes and accepts interleaved at
+     * random (sockets wait in the queue across reloads): every socket ends with exactly its policy's rule.
+     */
+    @Test
+    void everySocketEndsWithItsRuleAcrossReloadsOfThePortsRule() throws Throwable {
+        for (long seed = 1; seed <= 20; seed++) {
+            java.util.Random random = new java.util.Random(seed);
+            FakeKernel fresh = new FakeKernel();
+            ByPolicy current = new ByPolicy();
+            InheritingListeners fresher = new InheritingListeners(fresh, current);
+            Object listener = new Object();
+            fresh.listen(listener);
+            java.util.ArrayDeque<Integer> queue = new java.util.ArrayDeque<Integer>();
+            for (int phase = 0; phase < 12; phase++) {
+                int pick = random.nextInt(6);
+                Policy policy = pick == 4 ? policy() : pick == 5 ? byClient()
+                        : web(new int[] {30, 45, 30, 60}[pick], new int[] {5, 5, 6, 6}[pick]);
+                current.current = policy;
+                for (int step = 0; step < 60; step++) {
+                    if (queue.isEmpty() || (queue.size() < 20 && random.nextInt(3) > 0)) {
+                        queue.add(fresh.handshake(listener));
+                        continue;
+                    }
+                    int fd = queue.poll();
+                    Rule rule = accept(fresher, fresh, listener, fd, policy, NEAR, new Rule[1]);
+                    Rule own = policy.match(INBOUND, null, NEAR, PORT);
+                    String expected = own == null ? "off/7200/75/9/0"
+                            : "on/" + own.settings().idleSeconds() + "/" + own.settings().intervalSeconds() + "/3/"
+                                    + own.settings().userTimeoutMillis();
+                    assertEquals(expected, fresh.options.get(fd).toString(),
+                            "seed " + seed + ", phase " + phase + ", socket " + fd);
+                    assertSame(own, rule);
+                }
+            }
+            long carries = fresh.calls.stream().filter(c -> c.startsWith("carry ")).count();
+            assertTrue(carries > 1, "seed " + seed + ": reloads had the listener carry a rule again (" + carries + ")");
+        }
+    }
+
     @Test
     void theOptionThatTellsDiffersFromEveryOtherSet() {
         int[] next = {30, 6, 3, 0};
@@ -436,8 +513,9 @@ class InheritingListenersTest {
         kernel.failCarry = true;
         int fd = kernel.handshake(serverSocket);
         InheritingListeners.Listener from = listeners.listener(serverSocket);
+        decisions.current = web(30);
         assertThrows(IllegalStateException.class,
-                () -> listeners.inherited(from, web(30), Endpoint.accepted(NEAR, PORT), fd));
+                () -> listeners.inherited(from, decisions.current, Endpoint.accepted(NEAR, PORT), fd));
         assertEquals(InheritingListeners.RESET, from.state());
         assertEquals("off/7200/75/9/0", optionsOf(listenerFd).toString());
 
@@ -699,8 +777,8 @@ class InheritingListenersTest {
         for (long seed = 1; seed <= 20; seed++) {
             java.util.Random random = new java.util.Random(seed);
             FakeKernel fresh = new FakeKernel();
-            InheritingListeners fresher = new InheritingListeners(fresh,
-                    (inForce, endpoint) -> inForce.match(INBOUND, null, endpoint.remote, endpoint.port));
+            ByPolicy current = new ByPolicy();
+            InheritingListeners fresher = new InheritingListeners(fresh, current);
             Object listener = new Object();
             fresh.listen(listener);
             java.util.ArrayDeque<Integer> queue = new java.util.ArrayDeque<Integer>();
@@ -723,6 +801,7 @@ class InheritingListenersTest {
                     }
                     int fd = queue.poll();
                     InetAddress client = clients.get(fd);
+                    current.current = policy;
                     accept(fresher, fresh, listener, fd, policy, client, new Rule[1]);
                     if (fresher.listener(listener).state() == InheritingListeners.GUESSING) {
                         guesses++;
