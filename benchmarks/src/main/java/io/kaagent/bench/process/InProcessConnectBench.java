@@ -43,7 +43,7 @@ public final class InProcessConnectBench {
         // most of its clients puts its values back on those.
         policies.put(MIXED, Policies.matchingOneAddress(env.work));
         // By port, and after the warm-up the policy reloaded with other values for that rule: the listener carried
-        // the old ones, and the agent takes them back.
+        // the old ones, which the agent takes back (and, since c6fba29, carries the new ones).
         policies.put(RELOADED, Policies.matchingByPortToReload(env.work));
         Path reloadTo = Policies.matchingByPortReloaded(env.work);
         Map<String, String> jars = new LinkedHashMap<>();
