@@ -25,7 +25,9 @@ import io.kaagent.policy.Rule;
  * checked against it: the same values and SO_KEEPALIVE on cost one getsockopt; other values are set in full
  * (TCP_USER_TIMEOUT too); no rule, or a rule with keepalive off, puts the copied values back, so that such a socket
  * reports what nobody set, as it would without the guess. Putting back costs five setsockopt calls, so a guess that
- * misses more than {@link #MAX_MISSES} of {@link #WINDOW} sockets is taken back for good.
+ * misses more than {@link #MAX_MISSES} of {@link #WINDOW} sockets is taken back. The listener then learns on, and
+ * guesses again after 2, 4, 8... windows in a row that would start a guess (doubling with each guess taken back), if
+ * one option tells the new guess from everything taken back (see below).
  *
  * <p>UNDECIDED, until its first accept under a policy: the listener then carries the port's rule (CARRYING) or not
  * (NOT_UNIFORM: the rule depends on the client, or there is none; looked at again when the policy changes), and
@@ -146,6 +148,8 @@ final class InheritingListeners {
     private static final State APPLICATION_STATE = new State(APPLICATION, null, null);
     /** Values carried and taken back that a listener remembers: past this many, it carries nothing again. */
     static final int MAX_TAKEN_BACK = 8;
+    /** The wait for another guess stops doubling at 2^10 windows (65,536 accepted sockets). */
+    private static final int MAX_BACKOFF_DOUBLINGS = 10;
 
     /** One listening socket, weakly: a closed server socket is never kept reachable. */
     static final class Listener {
@@ -164,6 +168,10 @@ final class InheritingListeners {
          * carry nothing again (the application set a keepalive option there, a carry failed, too many).
          */
         private List<int[]> takenBack = new ArrayList<int[]>(2);
+        /** Guesses taken back for missing too often (under the listener's lock); each doubles the wait for the next. */
+        private int guessesTakenBack;
+        /** After a guess was taken back: windows in a row that would have started a guess. */
+        private int cleanWindows;
 
         Listener(Object socket, int fd) {
             this.socket = new WeakReference<Object>(socket);
@@ -255,7 +263,8 @@ final class InheritingListeners {
             return null;
         }
         Rule own = decisions.ruleFor(inForce, accepted);
-        if (!sameValues(own, state.rule) || !kernel.keepAliveOn(acceptedFd)) {
+        if (!sameValues(own, state.rule) || !kernel.keepAliveOn(acceptedFd)
+                || (state.told >= 0 && kernel.valueOf(acceptedFd, state.told) != state.toldValue)) {
             return null;
         }
         count(from, state, false);
@@ -276,7 +285,8 @@ final class InheritingListeners {
             count(from, state, !sameValues(rule, state.rule));
             return;
         }
-        if (state.kind != NOT_UNIFORM) {
+        // A bare listener learns too, unless it may carry nothing again (the application's, a failed carry).
+        if (state.kind != NOT_UNIFORM && (state.kind != RESET || from.takenBack == null)) {
             return;
         }
         if (from.candidate == null && carriable(rule)) {
@@ -291,6 +301,12 @@ final class InheritingListeners {
         }
         boolean guess = candidate != null && from.misses <= MAX_LEARN_MISSES;
         newWindow(from);
+        if (state.kind == RESET) {
+            // After guesses were taken back for missing: again only after 2, 4, 8... such windows in a row, so that
+            // a mix that keeps changing does not have the listener set and put back over and over.
+            from.cleanWindows = guess ? from.cleanWindows + 1 : 0;
+            guess &= from.cleanWindows >= 1 << Math.min(from.guessesTakenBack, MAX_BACKOFF_DOUBLINGS);
+        }
         if (guess) {
             startGuessing(from, state, candidate);
         }
@@ -307,14 +323,22 @@ final class InheritingListeners {
             if (from.state != learned) {
                 return; // a new policy, the application, or another thread meanwhile
             }
+            List<int[]> before = from.takenBack;
+            int told = before == null ? NO_OPTION_TELLS : optionThatTells(values(rule.settings()), before);
+            if (told == NO_OPTION_TELLS) {
+                return; // copies of the guess could not be told from copies of what was taken back
+            }
             if (!kernel.untouched(from.fd)) {
-                publish(from, APPLICATION_STATE); // see decide()
+                // See decide(); a bare listener's stays bare, as it may hand on what was taken back.
+                publish(from, learned.kind == RESET ? new State(RESET, learned.policy, null) : APPLICATION_STATE);
+                from.takenBack = null;
                 return;
             }
             newWindow(from);
+            from.cleanWindows = 0;
             // Published before the values go on: a thread that accepts a socket copied after them must find the
             // listener guessing, so that a socket under no rule is put back rather than left with them.
-            publish(from, new State(GUESSING, learned.policy, rule));
+            publish(from, new State(GUESSING, learned.policy, rule, told));
             try {
                 kernel.carry(from.fd, rule.settings());
             } catch (Throwable t) {
@@ -337,11 +361,13 @@ final class InheritingListeners {
                     return;
                 }
                 takeBack(from, guess.rule, guess.policy);
+                from.guessesTakenBack++;
+                from.cleanWindows = 0;
+                newWindow(from); // the windows it waits for start here, not with the guess's misses
             }
             if (AgentLog.isDebug()) {
                 AgentLog.debug("listening socket (fd " + from.fd + "): more than " + MAX_MISSES + " of " + WINDOW
-                        + " accepted sockets got other values than " + guess.rule.settings()
-                        + "; taken back for good");
+                        + " accepted sockets got other values than " + guess.rule.settings() + "; taken back");
             }
             return;
         }
