@@ -1,7 +1,5 @@
 package io.kaagent.runtime;
 
-import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.kaagent.nativeio.KernelKeepAliveDefaults;
@@ -21,12 +19,6 @@ final class NativeApplier implements OptionApplier, InheritingListeners.Kernel, 
     private volatile Prepared<KeepAliveSettings> last;
     /** The values {@link #reset} sets, for the sysctls they were prepared for. */
     private volatile Prepared<KernelKeepAliveDefaults> lastReset;
-    /**
-     * Every set of sysctl values {@link #reset} prepared, by value: an administrator who changes a sysctl and puts it
-     * back does not take a native slot for each change.
-     */
-    private final ConcurrentHashMap<List<Integer>, KeepAliveValues> preparedResets =
-            new ConcurrentHashMap<List<Integer>, KeepAliveValues>();
 
     /** Values prepared in native memory, and what they were prepared for. */
     private static final class Prepared<K> {
@@ -90,18 +82,10 @@ final class NativeApplier implements OptionApplier, InheritingListeners.Kernel, 
     void reset(int fd, KernelKeepAliveDefaults defaults) throws Throwable {
         Prepared<KernelKeepAliveDefaults> memo = lastReset;
         if (memo == null || !memo.source.sameTimers(defaults)) {
-            List<Integer> timers = Arrays.asList(defaults.idleSeconds(), defaults.intervalSeconds(), defaults.count());
-            KeepAliveValues values = preparedResets.get(timers);
-            if (values == null) {
-                values = options.prepare(defaults.idleSeconds(), defaults.intervalSeconds(), defaults.count(), 0);
-                if (values == null) { // the native slots are all taken: values for this call only
-                    options.reset(fd, defaults);
-                    return;
-                }
-                KeepAliveValues raced = preparedResets.putIfAbsent(timers, values);
-                if (raced != null) {
-                    values = raced;
-                }
+            KeepAliveValues values = preparedFor(defaults);
+            if (values == null) { // the native slots are all taken: values for this call only
+                options.reset(fd, defaults);
+                return;
             }
             memo = new Prepared<KernelKeepAliveDefaults>(defaults, values);
             lastReset = memo;
@@ -153,6 +137,15 @@ final class NativeApplier implements OptionApplier, InheritingListeners.Kernel, 
         if (memo != null && memo.source == settings) {
             return memo.values;
         }
+        KeepAliveValues values = prepared(settings);
+        if (values != null) {
+            last = new Prepared<KeepAliveSettings>(settings, values);
+        }
+        return values;
+    }
+
+    /** The slot of these values, prepared at first use; null once the native slots are all taken. */
+    private KeepAliveValues prepared(KeepAliveSettings settings) {
         KeepAliveValues values = prepared.get(settings);
         if (values == null) {
             values = options.prepare(settings.idleSeconds(), settings.intervalSeconds(), settings.count(),
@@ -165,8 +158,23 @@ final class NativeApplier implements OptionApplier, InheritingListeners.Kernel, 
                 values = raced;
             }
         }
-        last = new Prepared<KeepAliveSettings>(settings, values);
         return values;
+    }
+
+    /**
+     * The sysctls' values in a slot of their own, keyed as a rule's values are (no user timeout, enforce off): a
+     * sysctl changed and put back takes no second slot. Null once the slots are all taken, and for sysctls outside
+     * what a socket accepts (setsockopt then refuses them, as it would anyway).
+     */
+    private KeepAliveValues preparedFor(KernelKeepAliveDefaults defaults) {
+        KeepAliveSettings nobodys;
+        try {
+            nobodys = new KeepAliveSettings(defaults.idleSeconds(), defaults.intervalSeconds(), defaults.count(), 0,
+                    false);
+        } catch (IllegalArgumentException outOfRange) {
+            return null;
+        }
+        return prepared(nobodys);
     }
 
     NativeSocketOptions options() {
