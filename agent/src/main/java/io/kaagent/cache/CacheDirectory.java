@@ -264,19 +264,24 @@ public final class CacheDirectory {
      */
     public File fileWith(String name, byte[] bytes) {
         File rootsEntry = primedFile(name);
-        if (rootsEntry != null && Arrays.equals(readEntry(rootsEntry), bytes)) {
+        if (holds(rootsEntry, bytes)) {
             return rootsEntry;
         }
         if (readOnlyOfRoot || !usable(true)) {
             return null;
         }
         File own = file(name);
-        if (own.isFile() && Arrays.equals(readEntry(own), bytes)) {
+        if (holds(own, bytes)) {
             return own;
         }
         write(name, bytes, true); // off the start: on the agent's init thread, or in a command
         removeStaleTemporaries(System.currentTimeMillis());
-        return own.isFile() && Arrays.equals(readEntry(own), bytes) ? own : null;
+        return holds(own, bytes) ? own : null;
+    }
+
+    /** Whether the file is there and holds exactly these bytes (readEntry: none for a missing or empty file). */
+    private static boolean holds(File file, byte[] bytes) {
+        return file != null && Arrays.equals(readEntry(file), bytes);
     }
 
     /**
