@@ -18,8 +18,9 @@ import java.util.zip.ZipEntry;
  * class not rewritten before) or in the command line.
  * <p>
  * The nested jar is copied once per agent build into the {@link CacheDirectory} ({@code libs-<build>.jar}, owner-only
- * like everything there) and opened from there; writing a copy removes other builds' copies left alone for a day. Without a usable cache directory it goes to a temporary file that is
- * deleted as soon as it is open: the open jar stays readable, and nothing is left behind, however the JVM ends.
+ * like everything there) and opened from there; writing a copy removes other builds' copies left alone for a day.
+ * Without a usable cache directory it goes to a temporary file that is deleted as soon as it is open, or at the JVM's
+ * exit if that comes first: the open jar stays readable, and only a JVM killed while it copies leaves one behind.
  * Called by the launcher's class loader (AgentMain) through this JDK interface, with the agent jar it has open.
  */
 public final class LibraryJar implements Function<JarFile, JarFile> {
@@ -105,6 +106,7 @@ public final class LibraryJar implements Function<JarFile, JarFile> {
     }
 
     private static JarFile openTemporary(JarFile agentJar, ZipEntry nested) throws IOException {
+        byte[] bytes = read(agentJar, nested); // before the file exists: the window below is one write long
         // Not File.createTempFile: its SecureRandom costs a cold JVM ~35 ms of seeding and provider set-up. An
         // exclusive create needs no unguessable name: it fails on anything (or any link) already there.
         String name = "ka-agent-libs-" + Long.toHexString(System.nanoTime()) + "-" + Thread.currentThread().getId()
@@ -114,16 +116,34 @@ public final class LibraryJar implements Function<JarFile, JarFile> {
             throw new IOException(file + " exists already");
         }
         try {
+            // Opened before the exit hook may delete the name: writing then goes to the unlinked file and never
+            // creates it again. Without the hook, a JVM whose main ends while this daemon thread copies (a short
+            // tool under -Dka.agent.cache=false: 4 starts in 30 here) left an empty file behind at every such end.
             try (OutputStream out = new FileOutputStream(file)) {
+                removeAtExit(file);
                 if (!CacheDirectory.makeOwnerOnly(file)) {
                     throw new IOException("cannot make " + file + " owner-only");
                 }
-                out.write(read(agentJar, nested));
+                out.write(bytes);
             }
             return new JarFile(file, false);
         } finally {
             // Open (or failed): the name goes, the open file stays readable until the JVM ends.
             file.delete();
+        }
+    }
+
+    /**
+     * The JDK's exit hook deletes the file if the JVM ends before {@link #openTemporary} does (only a JVM killed in
+     * those few milliseconds leaves it). Registered after the file exists: a registration refused because the hook
+     * already ran means the JVM is ending, and the caller deletes the file itself. The hook's class registers itself
+     * when first used: past its turn in the exit that fails in its initialiser, a LinkageError.
+     */
+    private static void removeAtExit(File file) throws IOException {
+        try {
+            file.deleteOnExit();
+        } catch (IllegalStateException | LinkageError shuttingDown) {
+            throw new IOException("the JVM is exiting", shuttingDown);
         }
     }
 

@@ -120,6 +120,64 @@ class LibraryJarTest {
         }
     }
 
+    /**
+     * A short tool's main can end while an agent thread copies the libraries (-Dka.agent.cache=false): the exit must
+     * not leave the copy behind. A child JVM copies again and again on a daemon thread and its main returns, or calls
+     * System.exit, at once or after a while: the copy is mid-way at almost every such end.
+     */
+    @Test
+    void aJvmThatEndsWhileCopyingLeavesNothingBehind(@TempDir Path dir) throws Exception {
+        File agent = agentJar(dir, "exiting", new java.util.Random(7).ints(1 << 18).mapToObj(Integer::toString)
+                .collect(Collectors.joining(",")));
+        Path tmp = Files.createDirectory(dir.resolve("tmp"));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        int ends = 0;
+        for (String how : List.of("return", "exit")) {
+            for (String afterMillis : List.of("0", "40", "150")) {
+                Process child = new ProcessBuilder(java, "-Djava.io.tmpdir=" + tmp, "-cp",
+                        System.getProperty("java.class.path"), CopyingWhileExiting.class.getName(),
+                        agent.toString(), how, afterMillis).redirectErrorStream(true).start();
+                String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertEquals(0, child.waitFor(), output);
+                assertTrue(output.startsWith("copies made: "), output);
+                ends += output.contains("copying: true") ? 1 : 0;
+                assertEquals(List.of(), names(tmp), "after a JVM that ended by " + how + " after " + afterMillis
+                        + " ms: " + output);
+            }
+        }
+        assertTrue(ends >= 3, ends + " of 6 JVMs ended while a copy was being made: the test did not test it");
+    }
+
+    /** The child of the test above: copies the libraries on a daemon thread until its main ends. */
+    public static final class CopyingWhileExiting {
+        public static void main(String[] args) throws Exception {
+            JarFile outer = new JarFile(args[0]);
+            java.util.concurrent.atomic.AtomicInteger copies = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicBoolean copying = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread copier = new Thread(() -> {
+                while (true) {
+                    copying.set(true);
+                    try (JarFile libs = LibraryJar.open(outer, null, null)) {
+                        copying.set(false);
+                        copies.incrementAndGet();
+                    } catch (IOException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            });
+            copier.setDaemon(true);
+            copier.start();
+            while (copies.get() == 0) {
+                Thread.sleep(1);
+            }
+            Thread.sleep(Long.parseLong(args[2]));
+            System.out.println("copies made: " + copies.get() + ", copying: " + copying.get());
+            if (args[1].equals("exit")) {
+                System.exit(0);
+            }
+        }
+    }
+
     @Test
     void anAgentJarWithoutTheNestedJarSaysSo(@TempDir Path dir) throws Exception {
         File plain = dir.resolve("plain.jar").toFile();
@@ -142,10 +200,17 @@ class LibraryJarTest {
 
     /** An agent jar whose inst/libs.jar holds one entry with that text. */
     private static File agentJar(Path dir, String text) throws IOException {
+        return agentJar(dir, text, "");
+    }
+
+    /** As above, with a second entry of that bulk (the real nested jar is 2.6 MB). */
+    private static File agentJar(Path dir, String text, String bulk) throws IOException {
         ByteArrayOutputStream nested = new ByteArrayOutputStream();
         try (ZipOutputStream out = new ZipOutputStream(nested)) {
             out.putNextEntry(new ZipEntry("io/kaagent/shaded/Lib.classdata"));
             out.write(text.getBytes(StandardCharsets.UTF_8));
+            out.putNextEntry(new ZipEntry("io/kaagent/shaded/Bulk.classdata"));
+            out.write(bulk.getBytes(StandardCharsets.UTF_8));
         }
         File agent = dir.resolve("ka-agent-" + text + ".jar").toFile();
         try (OutputStream file = Files.newOutputStream(agent.toPath());
