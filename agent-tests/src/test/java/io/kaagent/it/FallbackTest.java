@@ -21,8 +21,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,16 +48,50 @@ class FallbackTest {
                 noexec.toString());
         TestEnv.requireOrSkip(mountFailure == null,
                 () -> "cannot mount a noexec tmpfs to make jffi fail: " + mountFailure);
+        try {
+            assertTheJdkOptionsCarryThePolicy(dir, Map.of("jffi.extract.dir", noexec.toString(), "java.io.tmpdir",
+                    noexec.toString()));
+        } finally {
+            String unmountFailure = run("umount", noexec.toString());
+            if (unmountFailure != null) {
+                run("umount", "-l", noexec.toString());
+            }
+        }
+    }
+
+    /**
+     * A container whose root filesystem is read-only and that has no writable /tmp: no cache directory, and no
+     * place in java.io.tmpdir for the copy of the agent's libraries that rewriting the socket classes needs. The
+     * copy goes to /dev/shm (gone once open: nothing left there), jffi's stub has nowhere to go, and the agent runs
+     * in fallback mode; before, it said it could not open its libraries and hooked nothing.
+     */
+    @Test
+    void withoutAWritableTemporaryDirectoryTheAgentStillHooks(@TempDir Path dir) throws Exception {
+        KernelSocketReader.assumeAvailable();
+        Path shm = Path.of("/dev/shm");
+        TestEnv.requireOrSkip(Files.isDirectory(shm) && Files.isWritable(shm),
+                () -> "no writable /dev/shm here for the agent's libraries");
+        List<String> before = libraryCopies(shm);
+        assertTheJdkOptionsCarryThePolicy(dir, Map.of("java.io.tmpdir", dir.resolve("missing").toString()));
+        assertEquals(before, libraryCopies(shm), "no copy of the libraries left in /dev/shm");
+    }
+
+    private static List<String> libraryCopies(Path directory) throws IOException {
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("ka-agent-libs-")).sorted()
+                    .collect(Collectors.toList());
+        }
+    }
+
+    /** Under these system properties the agent runs in fallback mode, and the kernel has what it set. */
+    private static void assertTheJdkOptionsCarryThePolicy(Path dir, Map<String, String> sysProps) throws Exception {
         try (EchoServer matched = EchoServer.start(); EchoServer unmatched = EchoServer.start()) {
             Path policy = Policies.write(dir, """
                     version: 1
                     rules:
                       - {name: out, port: %d, idle: 31s, intvl: 7s, cnt: 4, user_timeout: 20s}
                     """.formatted(matched.port()));
-            try (ChildJvm app = ChildJvm.builder().agent(policy)
-                    .sysProp("jffi.extract.dir", noexec.toString())
-                    .sysProp("java.io.tmpdir", noexec.toString())
-                    .mainClass("PathsClient")
+            try (ChildJvm app = ChildJvm.builder().agent(policy).sysProps(sysProps).mainClass("PathsClient")
                     .args("socket-connect", "127.0.0.1", SampleOutput.portList(matched.port(), unmatched.port()), 2)
                     .start()) {
                 int[] local = SampleOutput.ports(app.awaitStdout("READY", TestEnv.START_TIMEOUT));
@@ -82,12 +118,9 @@ class FallbackTest {
                         () -> assertEquals(1, notices.size(), "exactly one line saying '" + FALLBACK_MESSAGE
                                 + "'; stderr:" + AgentLog.dump(app.stderrLines())),
                         () -> assertTrue(notices.isEmpty() || notices.get(0).startsWith("ka-agent: WARN "),
-                                "the fallback notice is a WARN line: " + notices));
-            }
-        } finally {
-            String unmountFailure = run("umount", noexec.toString());
-            if (unmountFailure != null) {
-                run("umount", "-l", noexec.toString());
+                                "the fallback notice is a WARN line: " + notices),
+                        () -> assertEquals(List.of(), app.stderrLines().stream()
+                                .filter(l -> l.contains("ERROR")).collect(Collectors.toList()), "no ERROR line"));
             }
         }
     }

@@ -5,6 +5,9 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
 import java.util.function.Function;
 import java.util.jar.JarFile;
 import java.util.zip.ZipEntry;
@@ -19,8 +22,9 @@ import java.util.zip.ZipEntry;
  * <p>
  * The nested jar is copied once per agent build into the {@link CacheDirectory} ({@code libs-<build>.jar}, owner-only
  * like everything there) and opened from there; writing a copy removes other builds' copies left alone for a day.
- * Without a usable cache directory it goes to a temporary file that is deleted as soon as it is open, or at the JVM's
- * exit if that comes first: the open jar stays readable, and only a JVM killed while it copies leaves one behind.
+ * Without a usable cache directory it goes to a temporary file (java.io.tmpdir, else /dev/shm) that is deleted as soon
+ * as it is open, or at the JVM's exit if that comes first: the open jar stays readable, and only a JVM killed while
+ * it copies leaves one behind.
  * Called by the launcher's class loader (AgentMain) through this JDK interface, with the agent jar it has open.
  */
 public final class LibraryJar implements Function<JarFile, JarFile> {
@@ -42,7 +46,7 @@ public final class LibraryJar implements Function<JarFile, JarFile> {
         try {
             JarFile cached = directory == null || build == null ? null
                     : openCached(agentJar, nested, directory, build);
-            return cached != null ? cached : openTemporary(agentJar, nested);
+            return cached != null ? cached : openTemporary(agentJar, nested, temporaryDirectories());
         } catch (IOException e) {
             throw new IllegalStateException("cannot open the agent's libraries (" + ENTRY + "): " + e, e);
         }
@@ -105,13 +109,40 @@ public final class LibraryJar implements Function<JarFile, JarFile> {
         directory.removeStaleTemporaries(now);
     }
 
-    private static JarFile openTemporary(JarFile agentJar, ZipEntry nested) throws IOException {
+    /**
+     * Where a temporary copy may go: java.io.tmpdir, else (Linux) /dev/shm. A container whose root filesystem is
+     * read-only and has no writable /tmp still has /dev/shm (Docker and Kubernetes mount it writable for every
+     * user, noexec: a jar needs no exec rights, unlike jffi's stub). Without the copy no socket class can be
+     * rewritten, and the agent did nothing at all there.
+     */
+    static List<File> temporaryDirectories() {
+        File tmp = new File(System.getProperty("java.io.tmpdir", "/tmp"));
+        File shm = new File("/dev/shm");
+        return shm.isDirectory() && !shm.equals(tmp) ? Arrays.asList(tmp, shm) : Collections.singletonList(tmp);
+    }
+
+    /** The copy in the first of these directories that takes it; throws naming each and why not. */
+    static JarFile openTemporary(JarFile agentJar, ZipEntry nested, List<File> directories) throws IOException {
         byte[] bytes = read(agentJar, nested); // before the file exists: the window below is one write long
+        StringBuilder refused = new StringBuilder();
+        for (File directory : directories) {
+            try {
+                return openTemporary(bytes, directory);
+            } catch (IOException e) {
+                refused.append(refused.length() == 0 ? "no temporary copy in " : ", nor in ").append(directory)
+                        .append(" (").append(e.getMessage()).append(')');
+            }
+        }
+        throw new IOException(refused.toString());
+    }
+
+    private static JarFile openTemporary(byte[] bytes, File directory) throws IOException {
         // Not File.createTempFile: its SecureRandom costs a cold JVM ~35 ms of seeding and provider set-up. An
         // exclusive create needs no unguessable name: it fails on anything (or any link) already there.
         String name = "ka-agent-libs-" + Long.toHexString(System.nanoTime()) + "-" + Thread.currentThread().getId()
                 + ".jar";
-        File file = new File(System.getProperty("java.io.tmpdir"), name);
+        File file = new File(directory, name);
+        removeAtExit(file); // first: a JVM whose exit hook ran already creates nothing
         if (!file.createNewFile()) {
             throw new IOException(file + " exists already");
         }
@@ -120,7 +151,7 @@ public final class LibraryJar implements Function<JarFile, JarFile> {
             // creates it again. Without the hook, a JVM whose main ends while this daemon thread copies (a short
             // tool under -Dka.agent.cache=false: 4 starts in 30 here) left an empty file behind at every such end.
             try (OutputStream out = new FileOutputStream(file)) {
-                removeAtExit(file);
+                removeAtExit(file); // again: refused if the hook ran since the first, and then deleted below
                 if (!CacheDirectory.makeOwnerOnly(file)) {
                     throw new IOException("cannot make " + file + " owner-only");
                 }
@@ -135,9 +166,9 @@ public final class LibraryJar implements Function<JarFile, JarFile> {
 
     /**
      * The JDK's exit hook deletes the file if the JVM ends before {@link #openTemporary} does (only a JVM killed in
-     * those few milliseconds leaves it). Registered after the file exists: a registration refused because the hook
-     * already ran means the JVM is ending, and the caller deletes the file itself. The hook's class registers itself
-     * when first used: past its turn in the exit that fails in its initialiser, a LinkageError.
+     * those few milliseconds leaves it). A registration refused because the hook already ran means the JVM is ending:
+     * daemon threads run on for milliseconds after it, and the caller must not create the file, or delete it itself.
+     * The hook's class registers itself when first used: past its turn in the exit that fails in its initialiser.
      */
     private static void removeAtExit(File file) throws IOException {
         try {
