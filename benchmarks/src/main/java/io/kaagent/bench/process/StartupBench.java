@@ -156,6 +156,8 @@ public final class StartupBench {
             variants.put("baseline jar, 10-rule file", BenchCaches.primedAgent(env, "baseline", baseline, policy));
             variants.put("baseline jar, 10-rule file, fresh directory", List.of(FRESH_DIRECTORY,
                     "-javaagent:" + baseline + "=" + policy));
+            variants.put("baseline jar, 10-rule file, no cache", List.of(agentCache, "-Dka.agent.cache=false",
+                    "-Dka.agent.policy.cache=false", "-javaagent:" + baseline + "=" + policy));
         }
 
         System.out.println("## Start-up: hello world, wall time of the whole process (ms)");
@@ -279,10 +281,13 @@ public final class StartupBench {
             Stats before = added.get(jdk.label).get("baseline jar, 10-rule file");
             if (before != null) {
                 Stats freshBefore = added.get(jdk.label).get("baseline jar, 10-rule file, fresh directory");
+                Stats uncachedBefore = added.get(jdk.label).get("baseline jar, 10-rule file, no cache");
                 System.out.println(jdk.label + ": the baseline jar adds " + Stats.f1(before.median())
                         + " ms; this jar " + Stats.signed1(agent.median() - before.median()) + " ms against it; "
                         + "fresh directory: " + Stats.f1(freshBefore.median()) + " ms, this jar "
-                        + Stats.signed1(fresh.median() - freshBefore.median()) + " ms against it");
+                        + Stats.signed1(fresh.median() - freshBefore.median()) + " ms against it; no cache: "
+                        + Stats.f1(uncachedBefore.median()) + " ms, this jar "
+                        + Stats.signed1(uncached.median() - uncachedBefore.median()) + " ms against it");
             }
         }
         if (stderrSeen.isEmpty()) {
