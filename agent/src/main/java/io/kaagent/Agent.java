@@ -61,6 +61,15 @@ public final class Agent {
     /** How long a JVM's exit waits for the init thread to have read (and judged) the policy. */
     private static final long POLICY_AT_EXIT_MILLIS = 5000;
     private static volatile KeepAliveRuntime running;
+    /** Set by the first premain: a second -javaagent:ka-agent.jar in this JVM loads no second agent. */
+    private static volatile boolean launched;
+    /** The launch's policy reads (see LaunchReads); null when premain read the policy itself (strict mode). */
+    private static volatile LaunchReads launchReads;
+    private static final Runnable NOTHING_AFTERWARDS = new Runnable() {
+        @Override
+        public void run() {
+        }
+    };
     /** The hooks, once installed: they stay for the JVM's life, whatever happens to the runtime behind them. */
     private static volatile HookInstaller installedHooks;
 
@@ -106,6 +115,13 @@ public final class Agent {
         Map<String, String> env = System.getenv();
         boolean strict = isTrue(System.getProperty("ka.agent.strict")) || isTrue(env.get("KA_AGENT_STRICT"));
         File file = PolicySources.chooseFile(policyArgument, env);
+        if (!attached && launched) {
+            secondLaunch(file, env, strict);
+            return;
+        }
+        if (!attached) {
+            launched = true;
+        }
         KeepAliveRuntime existing = running;
         // At launch the policy is read on a thread of its own (LaunchPolicyRead) while premain and the application
         // go on: reading YAML in a cold JVM costs ~100 ms, more than everything else premain does. A socket connected
@@ -124,6 +140,7 @@ public final class Agent {
                     HookInstaller.warmUpUnlessCached();
                 }
             });
+            launchReads = new LaunchReads(launchPolicy);
         } else {
             // Stamped before it is read: an edit made while the agent starts is then a change the watcher sees.
             readStamp = PolicyWatcher.Stamp.of(file);
@@ -140,7 +157,7 @@ public final class Agent {
             }
         }
         if (launchPolicy != null && ApplierLoader.jdkOptionsSafeConcurrently()) {
-            prepareInBackground(instrumentation, launchPolicy, file, readStamp, env);
+            prepareInBackground(instrumentation, launchReads, file, readStamp, env);
             return;
         }
         try {
@@ -173,15 +190,14 @@ public final class Agent {
             hooks.releaseTransformer(); // every target is loaded and rewritten: see releaseTransformer
         }
         running = runtime;
-        Thread policyErrorsBeforeExit = null;
         if (policy != null) {
             // list and status read these (AttachProtocol); the init thread marks the agent inactive if nothing applies.
             publish(policy, file);
         } else {
-            policyErrorsBeforeExit = waitForPolicyAtExit(launchPolicy);
+            launchPolicy.exitHook(waitForPolicyAtExit(launchPolicy));
         }
-        startInitThread(new InitWork(runtime, launchPolicy, attached ? null : hooks, file, readStamp, env,
-                jdkOptions, !attached && !jdkOptionsNow, policyErrorsBeforeExit, null));
+        startInitThread(new InitWork(runtime, launchPolicy == null ? null : launchReads, attached ? null : hooks, file,
+                readStamp, env, jdkOptions, !attached && !jdkOptionsNow, null));
         if (report != null) {
             if (!problems.isEmpty()) {
                 report.setProperty("warning", "some socket hooks are not in place: " + String.join("; ", problems));
@@ -216,15 +232,124 @@ public final class Agent {
     }
 
     /**
+     * A second {@code -javaagent:ka-agent.jar} in this JVM, as when a base image's JAVA_TOOL_OPTIONS has one and the
+     * application's command line another: no second agent, and the last one's policy, as a later JVM option
+     * overrides an earlier one (LaunchReads). Read on a thread of its own, as the first; the init thread hands over
+     * whichever read is the last. Offered too late (the first policy already handed over, by a socket class loaded in
+     * between) or in strict mode (premain read the first itself), it replaces the policy as a second attach does, once
+     * the agent is ready; strict mode reads it here, so that a broken one stops the JVM before the application runs.
+     */
+    private static void secondLaunch(File file, Map<String, String> env, boolean strict) {
+        if (strict) {
+            PolicyWatcher.Stamp stamp = PolicyWatcher.Stamp.of(file);
+            Policy policy;
+            try {
+                policy = PolicySources.load(file, env);
+            } catch (PolicyException e) {
+                policyFailed(e, null, true);
+                return;
+            }
+            KeepAliveRuntime runtime = running;
+            if (runtime != null) {
+                runtime.replacePolicy(policy); // before the application's first socket: none is decided under the first
+            }
+            replaceLater(null, policy, file, stamp, env);
+            return;
+        }
+        LaunchPolicyRead later = LaunchPolicyRead.start(file, env, NOTHING_AFTERWARDS);
+        later.exitHook(waitForPolicyAtExit(later));
+        LaunchReads launch = launchReads;
+        if (launch == null || !launch.offer(later)) {
+            replaceLater(later, null, file, null, env);
+        }
+    }
+
+    /** The policy of a second premain in force once the agent is ready, on a daemon thread (see secondLaunch). */
+    private static void replaceLater(final LaunchPolicyRead read, final Policy known, final File file,
+            final PolicyWatcher.Stamp knownStamp, final Map<String, String> env) {
+        startInitThread(new Runnable() {
+            @Override
+            public void run() {
+                Thread.currentThread().setName("ka-agent-second-policy");
+                Policy policy = known;
+                if (read != null) {
+                    try {
+                        policy = read.await();
+                    } catch (PolicyException e) {
+                        policyFailed(e, null, false);
+                        return;
+                    } catch (InterruptedException | RuntimeException e) {
+                        AgentLog.error("cannot read the policy of a second -javaagent:ka-agent.jar (" + describe(file)
+                                + "), it is not in force: " + e);
+                        return;
+                    } finally {
+                        read.verdictReported();
+                        removeShutdownHook(read.exitHook());
+                    }
+                }
+                KeepAliveRuntime runtime = running;
+                if (runtime == null) {
+                    AgentLog.warn("the policy of a second -javaagent:ka-agent.jar (" + describe(file) + ") is not in "
+                            + "force: the agent is inactive (see the lines above)");
+                    return;
+                }
+                AgentLog.configure(policy.logLevel(), policy.logFile());
+                replace(runtime, policy, file, read != null ? read.stamp() : knownStamp, env, null);
+            }
+        });
+    }
+
+    /**
+     * The reads a later -javaagent replaced: their problems said (a broken file is worth knowing about, even one not
+     * in force), their exit hooks gone; and one line on which policy is in force.
+     */
+    private static void reportReplaced(List<LaunchPolicyRead> replaced, LaunchPolicyRead inForce, boolean valid) {
+        if (replaced.isEmpty()) {
+            return;
+        }
+        StringBuilder notInForce = new StringBuilder();
+        for (LaunchPolicyRead read : replaced) {
+            notInForce.append(notInForce.length() == 0 ? "" : ", ").append(describe(read.file()));
+            try {
+                read.await();
+            } catch (PolicyException e) {
+                AgentLog.warn("the policy of an earlier -javaagent:ka-agent.jar (" + describe(read.file())
+                        + ") is not in force, and has errors: " + e.getMessage().split("\n")[0]);
+            } catch (InterruptedException | RuntimeException e) {
+                // not in force: what went wrong reading it changes nothing
+            } finally {
+                read.verdictReported();
+                removeShutdownHook(read.exitHook());
+            }
+        }
+        if (valid) {
+            AgentLog.info("-javaagent:ka-agent.jar is given " + (replaced.size() + 1) + " times: the agent is loaded "
+                    + "once, under the last one's policy (" + describe(inForce.file()) + "), not " + notInForce);
+        }
+    }
+
+    /** Called when the launch's preparation failed: no policy will be handed over, and no exit waits for one. */
+    private static void removeExitHooks(LaunchPolicyRead last, List<LaunchPolicyRead> replaced) {
+        removeShutdownHook(last.exitHook());
+        for (LaunchPolicyRead read : replaced) {
+            removeShutdownHook(read.exitHook());
+        }
+    }
+
+    private static String describe(File file) {
+        return file == null ? "the embedded default" : file.getPath();
+    }
+
+    /**
      * Where the policy is still being read (its text was not compiled before, as at a fresh container's first start),
      * the preparation waits for it, bounded: there it begins by rewriting a socket class with ASM, after copying the
      * agent's libraries out (~10 ms of a hello world's wall time on two cores, measured), while a short-lived JVM's
      * exit waits for the policy's verdict. A socket class loading meanwhile calls for the preparation at once.
      */
-    private static void awaitPolicyUnlessWanted(HookInstaller hooks, LaunchPolicyRead launchPolicy)
+    private static void awaitPolicyUnlessWanted(HookInstaller hooks, LaunchReads launch)
             throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PREPARE_AFTER_POLICY_MAX_MILLIS);
-        while (!launchPolicy.isRead() && !hooks.socketsWanted() && System.nanoTime() - deadline < 0) {
+        while (!launch.latest().isRead() && !hooks.socketsWanted() && System.nanoTime() - deadline < 0) {
             hooks.awaitPreparationWanted(PREPARE_AFTER_POLICY_POLL_MILLIS);
         }
     }
@@ -235,11 +360,12 @@ public final class Agent {
      * application's main no longer waits for. A socket class loaded meanwhile waits at its load for this, so no
      * socket goes unhooked.
      */
-    private static void prepareInBackground(final Instrumentation instrumentation, final LaunchPolicyRead launchPolicy,
+    private static void prepareInBackground(final Instrumentation instrumentation, final LaunchReads launch,
             final File file, final PolicyWatcher.Stamp readStamp, final Map<String, String> env) {
         final HookInstaller hooks = HookInstaller.register(instrumentation);
         installedHooks = hooks;
-        final Thread policyErrorsBeforeExit = waitForPolicyAtExit(launchPolicy);
+        LaunchPolicyRead first = launch.latest();
+        first.exitHook(waitForPolicyAtExit(first));
         Thread thread = newInitThread(new Runnable() {
             @Override
             public void run() {
@@ -249,7 +375,7 @@ public final class Agent {
                     // Not at once: on two cores the preparation slowed a hello world's own few milliseconds. A
                     // socket class loading before the delay is over calls for it at once.
                     hooks.awaitPreparationWanted(PREPARE_DELAY_MILLIS);
-                    awaitPolicyUnlessWanted(hooks, launchPolicy);
+                    awaitPolicyUnlessWanted(hooks, launch);
                     delayForTests("ka.agent.test.prepareDelayMillis");
                     // Through a hooked class when it can, which puts the bridge in without java.base opened: the
                     // opening (the JDK's first lambdas, ~8 ms here) then waits until the handlers are in, and an
@@ -263,12 +389,12 @@ public final class Agent {
                 } catch (Throwable t) {
                     hooks.jvmNotPrepared();
                     jvmNotPrepared(t, null);
-                    removeShutdownHook(policyErrorsBeforeExit);
+                    removeExitHooks(launch.take(), launch.replaced());
                     return;
                 }
                 running = runtime;
                 hooks.jvmPrepared();
-                new InitWork(runtime, launchPolicy, hooks, file, readStamp, env, null, true, policyErrorsBeforeExit,
+                new InitWork(runtime, launch, hooks, file, readStamp, env, null, true,
                         javaBaseOpened ? null : instrumentation).run();
             }
         });
@@ -278,7 +404,7 @@ public final class Agent {
         } catch (Throwable t) {
             // No thread will prepare anything: no class may wait for it.
             hooks.jvmNotPrepared();
-            removeShutdownHook(policyErrorsBeforeExit);
+            removeExitHooks(launch.take(), launch.replaced());
             throw t;
         }
     }
@@ -523,44 +649,49 @@ public final class Agent {
     private static final class InitWork implements Runnable {
         private final KeepAliveRuntime runtime;
         /** The policy being read at launch; null when it was read in premain. */
-        private final LaunchPolicyRead launchPolicy;
+        private final LaunchReads launchReads;
+        /** The read whose policy was handed over, once it was. */
+        private LaunchPolicyRead launchPolicy;
         /** At launch, the hooks whose targets are still to be loaded; null on attach. */
         private final HookInstaller pendingHooks;
-        private final File file;
+        /** The policy's file and environment: at launch, the handed-over read's (a later -javaagent's, maybe). */
+        private File file;
         private final PolicyWatcher.Stamp readStamp;
-        private final Map<String, String> env;
+        private Map<String, String> env;
         private final OptionApplier loadedJdkOptions;
         private final boolean loadJdkOptions;
-        private final Thread policyErrorsBeforeExit;
         /** Set when java.base is still to be opened to the agent, which the native layer needs (see below). */
         private final Instrumentation openJavaBase;
         private boolean policyHandedOver;
 
-        InitWork(KeepAliveRuntime runtime, LaunchPolicyRead launchPolicy, HookInstaller pendingHooks, File file,
+        InitWork(KeepAliveRuntime runtime, LaunchReads launchReads, HookInstaller pendingHooks, File file,
                 PolicyWatcher.Stamp readStamp, Map<String, String> env, OptionApplier loadedJdkOptions,
-                boolean loadJdkOptions, Thread policyErrorsBeforeExit, Instrumentation openJavaBase) {
+                boolean loadJdkOptions, Instrumentation openJavaBase) {
             this.runtime = runtime;
-            this.launchPolicy = launchPolicy;
+            this.launchReads = launchReads;
             this.pendingHooks = pendingHooks;
             this.file = file;
             this.readStamp = readStamp;
             this.env = env;
             this.loadedJdkOptions = loadedJdkOptions;
             this.loadJdkOptions = loadJdkOptions;
-            this.policyErrorsBeforeExit = policyErrorsBeforeExit;
             this.openJavaBase = openJavaBase;
         }
 
         /** @return false when the policy is broken (reported): the agent steps aside */
         private boolean handOverPolicyIfRead() {
-            return policyHandedOver || launchPolicy == null || !launchPolicy.isRead() || handOverPolicy();
+            return policyHandedOver || launchReads == null || !launchReads.latest().isRead() || handOverPolicy();
         }
 
         /** Waits for the policy of the launch and hands it over; false when it is broken (reported). */
         private boolean handOverPolicy() {
             policyHandedOver = true;
+            launchPolicy = launchReads.take();
+            file = launchPolicy.file();
+            env = launchPolicy.env();
             boolean valid = readPolicyAtLaunch(runtime, launchPolicy, file);
-            removeShutdownHook(policyErrorsBeforeExit);
+            removeShutdownHook(launchPolicy.exitHook());
+            reportReplaced(launchReads.replaced(), launchPolicy, valid);
             return valid;
         }
 
@@ -588,7 +719,7 @@ public final class Agent {
                     runtime.warmHookPath();
                 }
             }
-            if (launchPolicy != null && !policyHandedOver && !handOverPolicy()) {
+            if (launchReads != null && !policyHandedOver && !handOverPolicy()) {
                 return;
             }
             if (jdkOptions != null) {

@@ -27,6 +27,8 @@ final class LaunchPolicyRead implements Runnable {
     private final CountDownLatch verdict = new CountDownLatch(1);
     private final Runnable afterwards;
     private PolicyWatcher.Stamp stamp;
+    /** What makes a JVM's exit wait for this read's verdict (Agent#waitForPolicyAtExit); null when none. */
+    private volatile Thread exitHook;
     private Policy policy;
     private PolicyException invalid;
     private RuntimeException failed;
@@ -79,6 +81,24 @@ final class LaunchPolicyRead implements Runnable {
         } catch (Throwable t) {
             // best effort, and nothing the application could notice
         }
+    }
+
+    /** The policy file, or null for the embedded default. */
+    File file() {
+        return file;
+    }
+
+    /** The environment the policy's overrides come from. */
+    Map<String, String> env() {
+        return env;
+    }
+
+    Thread exitHook() {
+        return exitHook;
+    }
+
+    void exitHook(Thread hook) {
+        exitHook = hook;
     }
 
     /** The file's stamp from right before it was read; valid once {@link #await} returned. */

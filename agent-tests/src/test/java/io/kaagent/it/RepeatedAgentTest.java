@@ -1,0 +1,155 @@
+package io.kaagent.it;
+
+import static io.kaagent.it.support.KernelAssertions.assertOptions;
+import static io.kaagent.it.support.KernelSocketOptions.applied;
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.kaagent.it.support.AgentLog;
+import io.kaagent.it.support.ChildJvm;
+import io.kaagent.it.support.ConnectingAgent;
+import io.kaagent.it.support.EchoServer;
+import io.kaagent.it.support.KernelSocketReader;
+import io.kaagent.it.support.Policies;
+import io.kaagent.it.support.SampleOutput;
+import io.kaagent.it.support.TestEnv;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A base image's JAVA_TOOL_OPTIONS has -javaagent:ka-agent.jar, and the application's command line has its own with
+ * its own policy: the agent is loaded once, under the command line's policy (the later option, as the JVM's own
+ * options go). Before, two agents ran side by side, each with its threads and native layer, and the policy in force
+ * was the one whose handlers the bridge took last.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class RepeatedAgentTest {
+
+    @Test
+    void aBaseImageDefaultAndTheApplicationsOwnLoadTheAgentOnceUnderTheLastPolicy(@TempDir Path dir)
+            throws Exception {
+        KernelSocketReader.assumeAvailable();
+        try (EchoServer peer = EchoServer.start()) {
+            Path base = Policies.write(dir, "base.yml", """
+                    version: 1
+                    log: info
+                    rules:
+                      - {name: base, port: %d, idle: 41s, intvl: 9s, cnt: 5}
+                    """.formatted(peer.port()));
+            Path own = Policies.write(dir, "own.yml", """
+                    version: 1
+                    log: info
+                    rules:
+                      - {name: own, port: %d, idle: 31s, intvl: 7s, cnt: 4, user_timeout: 20s}
+                    """.formatted(peer.port()));
+            try (ChildJvm app = ChildJvm.builder().env("JAVA_TOOL_OPTIONS", "-javaagent:" + TestEnv.agentJar() + "="
+                    + base.toAbsolutePath()).agent(own).mainClass("PathsClient")
+                    .args("socket-connect", "127.0.0.1", peer.port()).start()) {
+                int[] local = SampleOutput.ports(app.awaitStdout("READY", TestEnv.START_TIMEOUT));
+                KernelSocketReader kernel = KernelSocketReader.of(app.pid());
+                assertOptions(applied(31, 7, 4, 20_000), kernel, kernel.connection(local[0], peer.port()),
+                        "the command line's policy\n" + app.describe());
+                app.awaitStderr(l -> l.contains(" started: policy "), TestEnv.START_TIMEOUT);
+                List<String> agentThreads = housekeepingThreadsAfterStart(app.pid());
+                int exit = app.quit(TestEnv.STEP_TIMEOUT);
+                List<String> started = app.stderrLines().stream().filter(l -> l.contains(" started: policy "))
+                        .collect(Collectors.toList());
+                assertAll(
+                        () -> assertEquals(0, exit, app.describe()),
+                        () -> assertEquals(1, started.size(), "one agent started: " + started),
+                        () -> assertTrue(started.get(0).contains(own.toAbsolutePath().toString()), started.get(0)),
+                        () -> assertEquals(1, AgentLog.lines(app.stderrLines(), "INFO").stream()
+                                .filter(l -> l.contains("is given 2 times") && l.contains(base.toAbsolutePath()
+                                        + "")).count(), "the line that says so\n" + app.describe()),
+                        () -> assertEquals(List.of(), AgentLog.lines(app.stderrLines(), "WARN"), "no warnings"),
+                        () -> assertEquals(List.of(), AgentLog.lines(app.stderrLines(), "ERROR"), "no errors"),
+                        () -> assertEquals(1, agentThreads.stream().filter(n -> n.startsWith(HOUSEKEEPING)).count(),
+                                "one init thread, so one runtime; the agent's threads: " + agentThreads));
+            }
+        }
+    }
+
+    /**
+     * Another agent between the two connects in its premain: the first policy is in force before the second premain
+     * runs. The second then replaces it as an attach would, once the agent is ready, and brings the sockets already
+     * open under it (the application's connection, opened at once, had the first policy's values until then).
+     */
+    @Test
+    void aSecondAgentAfterTheFirstPolicyIsInForceReplacesIt(@TempDir Path dir) throws Exception {
+        KernelSocketReader.assumeAvailable();
+        try (EchoServer peer = EchoServer.start()) {
+            Path base = Policies.write(dir, "base.yml", """
+                    version: 1
+                    log: info
+                    rules:
+                      - {name: base, port: %d, idle: 41s, intvl: 9s, cnt: 5}
+                    """.formatted(peer.port()));
+            Path own = Policies.write(dir, "own.yml", """
+                    version: 1
+                    log: info
+                    rules:
+                      - {name: own, port: %d, idle: 31s, intvl: 7s, cnt: 4, user_timeout: 20s}
+                    """.formatted(peer.port()));
+            try (ChildJvm app = ChildJvm.builder().env("JAVA_TOOL_OPTIONS", "-javaagent:" + TestEnv.agentJar() + "="
+                    + base.toAbsolutePath()).jvmArg("-javaagent:" + ConnectingAgent.jar(dir) + "=" + peer.port())
+                    .agent(own).mainClass("PathsClient").args("socket-connect", "127.0.0.1", peer.port()).start()) {
+                int[] local = SampleOutput.ports(app.awaitStdout("READY", TestEnv.START_TIMEOUT));
+                String replaced = app.awaitStderr(l -> l.contains("policy replaced: "), TestEnv.START_TIMEOUT);
+                KernelSocketReader kernel = KernelSocketReader.of(app.pid());
+                assertOptions(applied(31, 7, 4, 20_000), kernel, kernel.connection(local[0], peer.port()),
+                        "the command line's policy, on the connection opened before it was in force\n"
+                                + app.describe());
+                List<String> agentThreads = housekeepingThreadsAfterStart(app.pid());
+                int exit = app.quit(TestEnv.STEP_TIMEOUT);
+                assertAll(
+                        () -> assertEquals(0, exit, app.describe()),
+                        () -> assertTrue(replaced.contains(own.toAbsolutePath().toString())
+                                && replaced.contains("updated 1"), replaced),
+                        () -> assertEquals(List.of(), AgentLog.lines(app.stderrLines(), "WARN"), "no warnings"),
+                        () -> assertEquals(List.of(), AgentLog.lines(app.stderrLines(), "ERROR"), "no errors"),
+                        () -> assertEquals(1, agentThreads.stream().filter(n -> n.startsWith(HOUSEKEEPING)).count(),
+                                "one init thread, so one runtime; the agent's threads: " + agentThreads));
+            }
+        }
+    }
+
+    /** The init thread's name once its work is done ("ka-agent-housekeeping"), as the kernel has it. */
+    private static final String HOUSEKEEPING = "ka-agent-house";
+
+    /**
+     * The agent's threads once an init thread has renamed itself, and half a second more: time for a second one
+     * (as two agents had) to get there too.
+     */
+    private static List<String> housekeepingThreadsAfterStart(long pid) throws Exception {
+        long deadline = System.nanoTime() + TestEnv.STEP_TIMEOUT.toNanos();
+        while (threadNames(pid).stream().noneMatch(n -> n.startsWith(HOUSEKEEPING))
+                && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        Thread.sleep(500);
+        return threadNames(pid);
+    }
+
+    /** The JVM's threads as the kernel names them (the first 15 characters of the Java name). */
+    private static List<String> threadNames(long pid) throws IOException {
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            return tasks.map(task -> {
+                try {
+                    return Files.readString(task.resolve("comm"), StandardCharsets.UTF_8).trim();
+                } catch (IOException gone) {
+                    return "";
+                }
+            }).filter(n -> n.startsWith("ka-agent")).sorted().collect(Collectors.toList());
+        }
+    }
+}
