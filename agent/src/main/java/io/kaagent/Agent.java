@@ -63,13 +63,8 @@ public final class Agent {
     private static volatile KeepAliveRuntime running;
     /** Set by the first premain: a second -javaagent:ka-agent.jar in this JVM loads no second agent. */
     private static volatile boolean launched;
-    /** The launch's policy reads (see LaunchReads); null when premain read the policy itself (strict mode). */
-    private static volatile LaunchReads launchReads;
-    private static final Runnable NOTHING_AFTERWARDS = new Runnable() {
-        @Override
-        public void run() {
-        }
-    };
+    /** The launch's first policy read, which keeps the later ones; null when premain read it itself (strict mode). */
+    private static volatile LaunchPolicyRead firstLaunchRead;
     /** The hooks, once installed: they stay for the JVM's life, whatever happens to the runtime behind them. */
     private static volatile HookInstaller installedHooks;
 
@@ -140,7 +135,7 @@ public final class Agent {
                     HookInstaller.warmUpUnlessCached();
                 }
             });
-            launchReads = new LaunchReads(launchPolicy);
+            firstLaunchRead = launchPolicy;
         } else {
             // Stamped before it is read: an edit made while the agent starts is then a change the watcher sees.
             readStamp = PolicyWatcher.Stamp.of(file);
@@ -157,7 +152,7 @@ public final class Agent {
             }
         }
         if (launchPolicy != null && ApplierLoader.jdkOptionsSafeConcurrently()) {
-            prepareInBackground(instrumentation, launchReads, file, readStamp, env);
+            prepareInBackground(instrumentation, launchPolicy, file, readStamp, env);
             return;
         }
         try {
@@ -196,8 +191,8 @@ public final class Agent {
         } else {
             launchPolicy.exitHook(waitForPolicyAtExit(launchPolicy));
         }
-        startInitThread(new InitWork(runtime, launchPolicy == null ? null : launchReads, attached ? null : hooks, file,
-                readStamp, env, jdkOptions, !attached && !jdkOptionsNow, null));
+        startInitThread(new InitWork(runtime, launchPolicy, attached ? null : hooks, file, readStamp, env, jdkOptions,
+                !attached && !jdkOptionsNow, null));
         if (report != null) {
             if (!problems.isEmpty()) {
                 report.setProperty("warning", "some socket hooks are not in place: " + String.join("; ", problems));
@@ -234,7 +229,7 @@ public final class Agent {
     /**
      * A second {@code -javaagent:ka-agent.jar} in this JVM, as when a base image's JAVA_TOOL_OPTIONS has one and the
      * application's command line another: no second agent, and the last one's policy, as a later JVM option
-     * overrides an earlier one (LaunchReads). Read on a thread of its own, as the first; the init thread hands over
+     * overrides an earlier one (LaunchPolicyRead). Read on a thread of its own, as the first; the init thread hands over
      * whichever read is the last. Offered too late (the first policy already handed over, by a socket class loaded in
      * between) or in strict mode (premain read the first itself), it replaces the policy as a second attach does, once
      * the agent is ready; strict mode reads it here, so that a broken one stops the JVM before the application runs.
@@ -256,10 +251,15 @@ public final class Agent {
             replaceLater(null, policy, file, stamp, env);
             return;
         }
-        LaunchPolicyRead later = LaunchPolicyRead.start(file, env, NOTHING_AFTERWARDS);
+        LaunchPolicyRead later = LaunchPolicyRead.start(file, env, new Runnable() {
+            @Override
+            public void run() {
+                // the first read warms the hooks' way up
+            }
+        });
         later.exitHook(waitForPolicyAtExit(later));
-        LaunchReads launch = launchReads;
-        if (launch == null || !launch.offer(later)) {
+        LaunchPolicyRead first = firstLaunchRead;
+        if (first == null || !first.offerLater(later)) {
             replaceLater(later, null, file, null, env);
         }
     }
@@ -346,10 +346,10 @@ public final class Agent {
      * agent's libraries out (~10 ms of a hello world's wall time on two cores, measured), while a short-lived JVM's
      * exit waits for the policy's verdict. A socket class loading meanwhile calls for the preparation at once.
      */
-    private static void awaitPolicyUnlessWanted(HookInstaller hooks, LaunchReads launch)
+    private static void awaitPolicyUnlessWanted(HookInstaller hooks, LaunchPolicyRead launch)
             throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PREPARE_AFTER_POLICY_MAX_MILLIS);
-        while (!launch.latest().isRead() && !hooks.socketsWanted() && System.nanoTime() - deadline < 0) {
+        while (!launch.last().isRead() && !hooks.socketsWanted() && System.nanoTime() - deadline < 0) {
             hooks.awaitPreparationWanted(PREPARE_AFTER_POLICY_POLL_MILLIS);
         }
     }
@@ -360,12 +360,11 @@ public final class Agent {
      * application's main no longer waits for. A socket class loaded meanwhile waits at its load for this, so no
      * socket goes unhooked.
      */
-    private static void prepareInBackground(final Instrumentation instrumentation, final LaunchReads launch,
+    private static void prepareInBackground(final Instrumentation instrumentation, final LaunchPolicyRead launch,
             final File file, final PolicyWatcher.Stamp readStamp, final Map<String, String> env) {
         final HookInstaller hooks = HookInstaller.register(instrumentation);
         installedHooks = hooks;
-        LaunchPolicyRead first = launch.latest();
-        first.exitHook(waitForPolicyAtExit(first));
+        launch.exitHook(waitForPolicyAtExit(launch));
         Thread thread = newInitThread(new Runnable() {
             @Override
             public void run() {
@@ -389,7 +388,7 @@ public final class Agent {
                 } catch (Throwable t) {
                     hooks.jvmNotPrepared();
                     jvmNotPrepared(t, null);
-                    removeExitHooks(launch.take(), launch.replaced());
+                    removeExitHooks(launch.takeLast(), launch.replacedByLast());
                     return;
                 }
                 running = runtime;
@@ -404,7 +403,7 @@ public final class Agent {
         } catch (Throwable t) {
             // No thread will prepare anything: no class may wait for it.
             hooks.jvmNotPrepared();
-            removeExitHooks(launch.take(), launch.replaced());
+            removeExitHooks(launch.takeLast(), launch.replacedByLast());
             throw t;
         }
     }
@@ -648,8 +647,8 @@ public final class Agent {
      */
     private static final class InitWork implements Runnable {
         private final KeepAliveRuntime runtime;
-        /** The policy being read at launch; null when it was read in premain. */
-        private final LaunchReads launchReads;
+        /** The policy being read at launch (the first read, which keeps later ones); null when read in premain. */
+        private final LaunchPolicyRead firstRead;
         /** The read whose policy was handed over, once it was. */
         private LaunchPolicyRead launchPolicy;
         /** At launch, the hooks whose targets are still to be loaded; null on attach. */
@@ -664,11 +663,11 @@ public final class Agent {
         private final Instrumentation openJavaBase;
         private boolean policyHandedOver;
 
-        InitWork(KeepAliveRuntime runtime, LaunchReads launchReads, HookInstaller pendingHooks, File file,
+        InitWork(KeepAliveRuntime runtime, LaunchPolicyRead firstRead, HookInstaller pendingHooks, File file,
                 PolicyWatcher.Stamp readStamp, Map<String, String> env, OptionApplier loadedJdkOptions,
                 boolean loadJdkOptions, Instrumentation openJavaBase) {
             this.runtime = runtime;
-            this.launchReads = launchReads;
+            this.firstRead = firstRead;
             this.pendingHooks = pendingHooks;
             this.file = file;
             this.readStamp = readStamp;
@@ -680,18 +679,18 @@ public final class Agent {
 
         /** @return false when the policy is broken (reported): the agent steps aside */
         private boolean handOverPolicyIfRead() {
-            return policyHandedOver || launchReads == null || !launchReads.latest().isRead() || handOverPolicy();
+            return policyHandedOver || firstRead == null || !firstRead.last().isRead() || handOverPolicy();
         }
 
         /** Waits for the policy of the launch and hands it over; false when it is broken (reported). */
         private boolean handOverPolicy() {
             policyHandedOver = true;
-            launchPolicy = launchReads.take();
+            launchPolicy = firstRead.takeLast();
             file = launchPolicy.file();
             env = launchPolicy.env();
             boolean valid = readPolicyAtLaunch(runtime, launchPolicy, file);
             removeShutdownHook(launchPolicy.exitHook());
-            reportReplaced(launchReads.replaced(), launchPolicy, valid);
+            reportReplaced(firstRead.replacedByLast(), launchPolicy, valid);
             return valid;
         }
 
@@ -719,7 +718,7 @@ public final class Agent {
                     runtime.warmHookPath();
                 }
             }
-            if (launchReads != null && !policyHandedOver && !handOverPolicy()) {
+            if (firstRead != null && !policyHandedOver && !handOverPolicy()) {
                 return;
             }
             if (jdkOptions != null) {

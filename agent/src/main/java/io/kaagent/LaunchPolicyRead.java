@@ -1,6 +1,8 @@
 package io.kaagent;
 
 import java.io.File;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -14,6 +16,13 @@ import io.kaagent.runtime.PolicyWatcher;
  * The policy of a launch, read on a thread of its own from the start of premain: YAML in a cold JVM costs ~100 ms,
  * and this way it overlaps with everything else premain and the application do instead of preceding it. Through
  * the {@link PolicyCache}: from the second start with the same policy text on, no YAML is read at all.
+ * <p>
+ * One per {@code -javaagent:ka-agent.jar} among the JVM's options, in their order (JAVA_TOOL_OPTIONS come before the
+ * command line); the first keeps the later ones ({@link #offerLater}). The last one's policy is the launch's, as a
+ * later JVM option overrides an earlier one: a base image's default and an application's own {@code -javaagent} then
+ * load the agent once, under the application's policy. The init thread takes it once, when it hands the policy to the
+ * hooks; a read offered after that is refused, and its premain replaces the policy in force instead. Kept here, not in
+ * a class of its own: every JVM's premain would load that class, ~0.3 ms of its start.
  */
 final class LaunchPolicyRead implements Runnable {
     private final File file;
@@ -32,6 +41,10 @@ final class LaunchPolicyRead implements Runnable {
     private Policy policy;
     private PolicyException invalid;
     private RuntimeException failed;
+    /** On the first read: the later ones, in their order; guarded by this. */
+    private List<LaunchPolicyRead> later;
+    /** On the first read: the launch's policy was handed over; guarded by this. */
+    private boolean taken;
 
     private LaunchPolicyRead(File file, Map<String, String> env, Runnable afterwards) {
         this.file = file;
@@ -81,6 +94,39 @@ final class LaunchPolicyRead implements Runnable {
         } catch (Throwable t) {
             // best effort, and nothing the application could notice
         }
+    }
+
+    /** @return false once the launch's policy was taken: too late to be it. Called on the first read. */
+    synchronized boolean offerLater(LaunchPolicyRead read) {
+        if (taken) {
+            return false;
+        }
+        if (later == null) {
+            later = new ArrayList<LaunchPolicyRead>(1);
+        }
+        later.add(read);
+        return true;
+    }
+
+    /** The read that is the launch's policy unless a later one is offered before it is taken. */
+    synchronized LaunchPolicyRead last() {
+        return later == null ? this : later.get(later.size() - 1);
+    }
+
+    /** The launch's read, for good. */
+    synchronized LaunchPolicyRead takeLast() {
+        taken = true;
+        return last();
+    }
+
+    /** The reads the last one replaced, in their order (empty for a single {@code -javaagent}). */
+    synchronized List<LaunchPolicyRead> replacedByLast() {
+        List<LaunchPolicyRead> replaced = new ArrayList<LaunchPolicyRead>(2);
+        if (later != null) {
+            replaced.add(this);
+            replaced.addAll(later.subList(0, later.size() - 1));
+        }
+        return replaced;
     }
 
     /** The policy file, or null for the embedded default. */

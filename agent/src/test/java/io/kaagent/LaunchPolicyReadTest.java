@@ -11,23 +11,31 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The last -javaagent's read is the launch's, as long as it comes before the init thread takes one. */
-class LaunchReadsTest {
+class LaunchPolicyReadTest {
 
     @Test
     void theLastReadOfferedBeforeTheTakeIsTheLaunchsAndALaterOneIsRefused() throws Exception {
         LaunchPolicyRead first = read();
         LaunchPolicyRead second = read();
         LaunchPolicyRead third = read();
-        LaunchReads launch = new LaunchReads(first);
-        assertSame(first, launch.latest());
-        assertEquals(List.of(), launch.replaced());
-        assertTrue(launch.offer(second));
-        assertSame(second, launch.latest());
-        assertSame(second, launch.take());
-        assertEquals(List.of(first), launch.replaced());
-        assertFalse(launch.offer(third), "too late: the policy was handed over");
-        assertSame(second, launch.latest());
-        assertEquals(List.of(first), launch.replaced());
+        LaunchPolicyRead fourth = read();
+        assertSame(first, first.last());
+        assertEquals(List.of(), first.replacedByLast());
+        assertTrue(first.offerLater(second));
+        assertTrue(first.offerLater(third));
+        assertSame(third, first.last());
+        assertSame(third, first.takeLast());
+        assertEquals(List.of(first, second), first.replacedByLast());
+        assertFalse(first.offerLater(fourth), "too late: the policy was handed over");
+        assertSame(third, first.last());
+        assertEquals(List.of(first, second), first.replacedByLast());
+    }
+
+    @Test
+    void aSingleReadIsTheLaunchsAndReplacesNothing() throws Exception {
+        LaunchPolicyRead only = read();
+        assertSame(only, only.takeLast());
+        assertEquals(List.of(), only.replacedByLast());
     }
 
     /** The embedded default's read: no file, on a thread of its own as at a launch. */
