@@ -40,18 +40,8 @@ class RepeatedAgentTest {
             throws Exception {
         KernelSocketReader.assumeAvailable();
         try (EchoServer peer = EchoServer.start()) {
-            Path base = Policies.write(dir, "base.yml", """
-                    version: 1
-                    log: info
-                    rules:
-                      - {name: base, port: %d, idle: 41s, intvl: 9s, cnt: 5}
-                    """.formatted(peer.port()));
-            Path own = Policies.write(dir, "own.yml", """
-                    version: 1
-                    log: info
-                    rules:
-                      - {name: own, port: %d, idle: 31s, intvl: 7s, cnt: 4, user_timeout: 20s}
-                    """.formatted(peer.port()));
+            Path base = basePolicy(dir, peer.port());
+            Path own = ownPolicy(dir, peer.port());
             try (ChildJvm app = ChildJvm.builder().env("JAVA_TOOL_OPTIONS", "-javaagent:" + TestEnv.agentJar() + "="
                     + base.toAbsolutePath()).agent(own).mainClass("PathsClient")
                     .args("socket-connect", "127.0.0.1", peer.port()).start()) {
@@ -88,18 +78,8 @@ class RepeatedAgentTest {
     void aSecondAgentAfterTheFirstPolicyIsInForceReplacesIt(@TempDir Path dir) throws Exception {
         KernelSocketReader.assumeAvailable();
         try (EchoServer peer = EchoServer.start()) {
-            Path base = Policies.write(dir, "base.yml", """
-                    version: 1
-                    log: info
-                    rules:
-                      - {name: base, port: %d, idle: 41s, intvl: 9s, cnt: 5}
-                    """.formatted(peer.port()));
-            Path own = Policies.write(dir, "own.yml", """
-                    version: 1
-                    log: info
-                    rules:
-                      - {name: own, port: %d, idle: 31s, intvl: 7s, cnt: 4, user_timeout: 20s}
-                    """.formatted(peer.port()));
+            Path base = basePolicy(dir, peer.port());
+            Path own = ownPolicy(dir, peer.port());
             try (ChildJvm app = ChildJvm.builder().env("JAVA_TOOL_OPTIONS", "-javaagent:" + TestEnv.agentJar() + "="
                     + base.toAbsolutePath()).jvmArg("-javaagent:" + ConnectingAgent.jar(dir) + "=" + peer.port())
                     .agent(own).mainClass("PathsClient").args("socket-connect", "127.0.0.1", peer.port()).start()) {
@@ -121,6 +101,26 @@ class RepeatedAgentTest {
                                 "one init thread, so one runtime; the agent's threads: " + agentThreads));
             }
         }
+    }
+
+    /** The base image's policy (JAVA_TOOL_OPTIONS). */
+    private static Path basePolicy(Path dir, int port) {
+        return Policies.write(dir, "base.yml", """
+                version: 1
+                log: info
+                rules:
+                  - {name: base, port: %d, idle: 41s, intvl: 9s, cnt: 5}
+                """.formatted(port));
+    }
+
+    /** The application's own policy (its command line). */
+    private static Path ownPolicy(Path dir, int port) {
+        return Policies.write(dir, "own.yml", """
+                version: 1
+                log: info
+                rules:
+                  - {name: own, port: %d, idle: 31s, intvl: 7s, cnt: 4, user_timeout: 20s}
+                """.formatted(port));
     }
 
     /** The init thread's name once its work is done ("ka-agent-housekeeping"), as the kernel has it. */
