@@ -298,6 +298,21 @@ public final class CacheDirectory {
     }
 
     /** rw for the owner, nothing for anybody else (java.io: no NIO permission sets, see check); false if refused. */
+    /**
+     * The JDK's exit hook deletes the file if the JVM ends before its writer does (only a JVM killed in those few
+     * milliseconds leaves it). A registration refused because the hook already ran means the JVM is ending: daemon
+     * threads run on for milliseconds after it, and the caller must not create the file, or delete it itself. Called
+     * before the file is created and again once it is open for writing. The hook's class registers itself when first
+     * used: past its turn in the exit that fails in its initialiser.
+     */
+    static void removeAtExit(File file) throws IOException {
+        try {
+            file.deleteOnExit();
+        } catch (IllegalStateException | LinkageError shuttingDown) {
+            throw new IOException("the JVM is exiting", shuttingDown);
+        }
+    }
+
     static boolean makeOwnerOnly(File file) {
         return file.setReadable(false, false) && file.setReadable(true, true) && file.setWritable(false, false)
                 && file.setWritable(true, true);
@@ -321,11 +336,14 @@ public final class CacheDirectory {
         }
         File temporary = file(name + "." + Long.toHexString(System.nanoTime()) + "-"
                 + Thread.currentThread().getId() + ".tmp");
-        if (removedAtExit) {
-            temporary.deleteOnExit();
-        }
         try {
+            if (removedAtExit) {
+                removeAtExit(temporary);
+            }
             try (OutputStream out = new FileOutputStream(temporary)) {
+                if (removedAtExit) {
+                    removeAtExit(temporary); // again: refused if the hook ran since the first, deleted below
+                }
                 // Owner-only like the directory, before any byte is in it.
                 if (!makeOwnerOnly(temporary)) {
                     return;

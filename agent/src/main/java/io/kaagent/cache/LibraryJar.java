@@ -142,7 +142,7 @@ public final class LibraryJar implements Function<JarFile, JarFile> {
         String name = "ka-agent-libs-" + Long.toHexString(System.nanoTime()) + "-" + Thread.currentThread().getId()
                 + ".jar";
         File file = new File(directory, name);
-        removeAtExit(file); // first: a JVM whose exit hook ran already creates nothing
+        CacheDirectory.removeAtExit(file); // first: a JVM whose exit hook ran already creates nothing
         if (!file.createNewFile()) {
             throw new IOException(file + " exists already");
         }
@@ -151,7 +151,7 @@ public final class LibraryJar implements Function<JarFile, JarFile> {
             // creates it again. Without the hook, a JVM whose main ends while this daemon thread copies (a short
             // tool under -Dka.agent.cache=false: 4 starts in 30 here) left an empty file behind at every such end.
             try (OutputStream out = new FileOutputStream(file)) {
-                removeAtExit(file); // again: refused if the hook ran since the first, and then deleted below
+                CacheDirectory.removeAtExit(file); // again: refused if the hook ran since the first, deleted below
                 if (!CacheDirectory.makeOwnerOnly(file)) {
                     throw new IOException("cannot make " + file + " owner-only");
                 }
@@ -161,20 +161,6 @@ public final class LibraryJar implements Function<JarFile, JarFile> {
         } finally {
             // Open (or failed): the name goes, the open file stays readable until the JVM ends.
             file.delete();
-        }
-    }
-
-    /**
-     * The JDK's exit hook deletes the file if the JVM ends before {@link #openTemporary} does (only a JVM killed in
-     * those few milliseconds leaves it). A registration refused because the hook already ran means the JVM is ending:
-     * daemon threads run on for milliseconds after it, and the caller must not create the file, or delete it itself.
-     * The hook's class registers itself when first used: past its turn in the exit that fails in its initialiser.
-     */
-    private static void removeAtExit(File file) throws IOException {
-        try {
-            file.deleteOnExit();
-        } catch (IllegalStateException | LinkageError shuttingDown) {
-            throw new IOException("the JVM is exiting", shuttingDown);
         }
     }
 
