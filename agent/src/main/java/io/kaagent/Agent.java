@@ -283,8 +283,7 @@ public final class Agent {
                                 + "), it is not in force: " + e);
                         return;
                     } finally {
-                        read.verdictReported();
-                        removeShutdownHook(read.exitHook());
+                        retire(read);
                     }
                 }
                 KeepAliveRuntime runtime = running;
@@ -318,8 +317,7 @@ public final class Agent {
             } catch (InterruptedException | RuntimeException e) {
                 // not in force: what went wrong reading it changes nothing
             } finally {
-                read.verdictReported();
-                removeShutdownHook(read.exitHook());
+                retire(read);
             }
         }
         if (valid) {
@@ -334,6 +332,12 @@ public final class Agent {
         for (LaunchPolicyRead read : replaced) {
             removeShutdownHook(read.exitHook());
         }
+    }
+
+    /** Nothing more will be said about this read's policy: the JVM's exit no longer waits for it. */
+    private static void retire(LaunchPolicyRead read) {
+        read.verdictReported();
+        removeShutdownHook(read.exitHook());
     }
 
     private static String describe(File file) {
