@@ -246,7 +246,7 @@ public final class Agent {
             }
             KeepAliveRuntime runtime = running;
             if (runtime != null) {
-                runtime.replacePolicy(policy); // before the application's first socket: none is decided under the first
+                runtime.adoptPolicy(policy); // before the application's first socket: none is decided under the first
             }
             replaceLater(null, policy, file, stamp, env);
             return;

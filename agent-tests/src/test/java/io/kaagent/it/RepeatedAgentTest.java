@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.kaagent.it.support.AgentJmx;
 import io.kaagent.it.support.AgentLog;
 import io.kaagent.it.support.ChildJvm;
 import io.kaagent.it.support.ConnectingAgent;
@@ -99,6 +100,65 @@ class RepeatedAgentTest {
                         () -> assertEquals(List.of(), AgentLog.lines(app.stderrLines(), "ERROR"), "no errors"),
                         () -> assertEquals(1, agentThreads.stream().filter(n -> n.startsWith(HOUSEKEEPING)).count(),
                                 "one init thread, so one runtime; the agent's threads: " + agentThreads));
+            }
+        }
+    }
+
+    /**
+     * Strict mode: each premain reads its policy itself, so that a broken one stops the JVM before the application
+     * runs. The second takes over before the application's first socket and is swept in once the agent is ready:
+     * one replacement, as the MBean counts it (it counted two before: the take-over and the sweep).
+     */
+    @Test
+    void inStrictModeTheLastPolicyIsInForceAndCountedAsOneReplacement(@TempDir Path dir) throws Exception {
+        KernelSocketReader.assumeAvailable();
+        try (EchoServer peer = EchoServer.start()) {
+            Path base = basePolicy(dir, peer.port());
+            Path own = ownPolicy(dir, peer.port());
+            try (ChildJvm app = ChildJvm.builder().env("JAVA_TOOL_OPTIONS", "-javaagent:" + TestEnv.agentJar() + "="
+                    + base.toAbsolutePath()).sysProp("ka.agent.strict", "true").agent(own).mainClass("PathsClient")
+                    .args("socket-connect", "127.0.0.1", peer.port()).start()) {
+                int[] local = SampleOutput.ports(app.awaitStdout("READY", TestEnv.START_TIMEOUT));
+                String replaced = app.awaitStderr(l -> l.contains("policy replaced: "), TestEnv.START_TIMEOUT);
+                KernelSocketReader kernel = KernelSocketReader.of(app.pid());
+                assertOptions(applied(31, 7, 4, 20_000), kernel, kernel.connection(local[0], peer.port()),
+                        "the command line's policy\n" + app.describe());
+                long reloads;
+                try (AgentJmx jmx = AgentJmx.attach(app.pid())) {
+                    reloads = jmx.longAttribute("ReloadCount");
+                }
+                int exit = app.quit(TestEnv.STEP_TIMEOUT);
+                assertAll(
+                        () -> assertEquals(0, exit, app.describe()),
+                        () -> assertTrue(replaced.contains(own.toAbsolutePath().toString()), replaced),
+                        () -> assertEquals(1, reloads, "one replacement\n" + app.describe()),
+                        () -> assertEquals(List.of(), AgentLog.lines(app.stderrLines(), "WARN"), "no warnings"),
+                        () -> assertEquals(List.of(), AgentLog.lines(app.stderrLines(), "ERROR"), "no errors"));
+            }
+        }
+    }
+
+    /** Strict mode, the application's own policy broken: the JVM does not start, as with one -javaagent. */
+    @Test
+    void inStrictModeABrokenLastPolicyStopsTheJvm(@TempDir Path dir) throws Exception {
+        try (EchoServer peer = EchoServer.start()) {
+            Path base = basePolicy(dir, peer.port());
+            Path broken = Policies.write(dir, "own.yml", """
+                    version: 1
+                    rules:
+                      - {name: own, port: %d, idle: soon}
+                    """.formatted(peer.port()));
+            try (ChildJvm app = ChildJvm.builder().env("JAVA_TOOL_OPTIONS", "-javaagent:" + TestEnv.agentJar() + "="
+                    + base.toAbsolutePath()).sysProp("ka.agent.strict", "true").agent(broken).mainClass("PathsClient")
+                    .args("socket-connect", "127.0.0.1", peer.port()).start()) {
+                int exit = app.awaitExit(TestEnv.START_TIMEOUT);
+                List<String> errors = AgentLog.lines(app.stderrLines(), "ERROR");
+                assertAll(
+                        () -> assertEquals(1, exit, app.describe()),
+                        () -> assertTrue(app.stdoutLines().stream().noneMatch(l -> l.startsWith("READY")),
+                                "the application did not run\n" + app.describe()),
+                        () -> assertTrue(errors.stream().anyMatch(l -> l.contains("strict mode")), app.describe()),
+                        () -> assertTrue(errors.stream().anyMatch(l -> l.contains("soon")), app.describe()));
             }
         }
     }

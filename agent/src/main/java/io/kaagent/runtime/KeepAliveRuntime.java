@@ -708,8 +708,16 @@ public final class KeepAliveRuntime {
     }
 
     public void replacePolicy(Policy replacement) {
-        this.policy = indexed(replacement);
+        adoptPolicy(replacement);
         reloads.incrementAndGet();
+    }
+
+    /**
+     * A policy that takes over before the application's first socket (a second -javaagent in strict mode): not
+     * counted, since the sweep that follows it once the agent is ready counts it as the one replacement it is.
+     */
+    public void adoptPolicy(Policy replacement) {
+        this.policy = indexed(replacement);
     }
 
     /**
