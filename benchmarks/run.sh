@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmarks of BENCHMARKS.md; none of them is part of the test run.
 #
-#   bash benchmarks/run.sh [startup|profile|connect|inprocess|first|memory|scale|jar|lookup|tracking|syscalls|all]   (default: all)
+#   bash benchmarks/run.sh [startup|profile|connect|inprocess|first|memory|scale|jar|lookup|tracking|syscalls|calls|all]   (default: all)
 #
 # Builds what is missing (the agent jar, the JMH jar of the bench profile), compiles the process benchmarks
 # (benchmarks/src/main/java/io/kaagent/bench/process, plain Java) with javac into benchmarks/target/process-classes,
@@ -9,16 +9,16 @@
 #
 # Knobs (environment): BENCH_REBUILD=1 rebuilds the agent first; AGENT_JAR=/path/ka-agent.jar measures that jar
 # instead of agent/target/ka-agent.jar; BASELINE_JAR=/path/other.jar runs that jar too, interleaved, in startup, first and
-# inprocess (a before/after comparison in one run); JDK25=/path/to/java; RUNS, ROUNDS, CYCLES change
-# the sample sizes (see each program's comment), CONNECTIONS the scale benchmark's count; EARLY=N has inprocess open N
+# inprocess (a before/after comparison in one run); JDK25=/path/to/java; RUNS, ROUNDS, CYCLES (CALLS for
+# calls) change the sample sizes (see each program's comment), CONNECTIONS the scale benchmark's count; EARLY=N has inprocess open N
 # connections at each child's start and keep them (a pool); LOOKUP_ARGS are passed to the JMH jar (lookup, tracking).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 what="${1:-all}"
 case "$what" in
-  startup|profile|connect|inprocess|first|memory|scale|jar|lookup|tracking|syscalls|all) ;;
-  *) echo "usage: bash benchmarks/run.sh [startup|profile|connect|inprocess|first|memory|scale|jar|lookup|tracking|syscalls|all]" >&2; exit 2 ;;
+  startup|profile|connect|inprocess|first|memory|scale|jar|lookup|tracking|syscalls|calls|all) ;;
+  *) echo "usage: bash benchmarks/run.sh [startup|profile|connect|inprocess|first|memory|scale|jar|lookup|tracking|syscalls|calls|all]" >&2; exit 2 ;;
 esac
 
 TARGET=benchmarks/target
@@ -36,7 +36,7 @@ valid_agent_jar() {
 }
 
 needs_agent=1
-case "$what" in lookup|tracking) needs_agent=0 ;; esac
+case "$what" in lookup|tracking|calls) needs_agent=0 ;; esac
 if [ "$needs_agent" = 1 ]; then
   source_jar="${AGENT_JAR:-agent/target/ka-agent.jar}"
   if [ -z "${AGENT_JAR:-}" ] && { [ "${BENCH_REBUILD:-0}" = 1 ] || [ ! -f agent/target/ka-agent.jar ]; }; then
@@ -94,6 +94,23 @@ syscalls() {
   "$TARGET/setsockopt-cost"
 }
 
+# The same four calls from Java, by each way a JVM has of making them (jnr-ffi, the JDK's JNI, the foreign function
+# API on JDK 22+): what the agent's native calls cost above the C loop of syscalls.
+calls() {
+  local classpath_file="$TARGET/calls-classpath.txt" classes="$TARGET/calls-classes" jdk
+  mkdir -p "$TARGET"
+  mvn -B -q -ntp -pl agent dependency:build-classpath -Dmdep.outputFile="$(pwd)/$classpath_file" \
+      -Dmdep.includeScope=runtime
+  rm -rf "$classes"
+  mkdir -p "$classes"
+  javac -nowarn --release 17 -cp "$(cat "$classpath_file")" -d "$classes" benchmarks/calls/NativeCallCost.java
+  for jdk in ${JDKS//,/ }; do
+    "$jdk" --add-opens java.base/sun.nio.ch=ALL-UNNAMED --add-opens java.base/java.io=ALL-UNNAMED \
+        --enable-native-access=ALL-UNNAMED ${CALLS:+-Dbench.calls=$CALLS} ${ROUNDS:+-Dbench.rounds=$ROUNDS} \
+        -cp "$classes:$(cat "$classpath_file")" io.kaagent.bench.calls.NativeCallCost
+  done
+}
+
 case "$what" in
   startup) run StartupBench ;;
   profile) run StartupProfile ;;
@@ -106,6 +123,7 @@ case "$what" in
   lookup)  jmh PolicyLookup ;;
   tracking) jmh TrackedSockets ;;
   syscalls) syscalls ;;
+  calls)   calls ;;
   all)
     run JarReport
     run StartupBench
@@ -116,6 +134,7 @@ case "$what" in
     run MemoryBench
     run ScaleBench
     syscalls
+    calls
     jmh PolicyLookup
     jmh TrackedSockets
     ;;
