@@ -4,7 +4,8 @@
  * socket, and getpid as the floor of any system call. Then the same calls where the agent makes them: on a fresh
  * loopback connection, just connected or just accepted, whose cache lines are cold (timed around the calls alone,
  * in a connect/accept/close loop); and getsockopt(SO_KEEPALIVE) on a fresh accepted socket, which is all an accepted
- * socket costs the kernel when it copied the rule from its listener. Prints Markdown tables (BENCHMARKS.md).
+ * socket costs the kernel when it copied the rule from its listener; and whole connect/accept/close cycles with the
+ * four set after connect (as the agent does) or before it. Prints Markdown tables (BENCHMARKS.md).
  *
  *   cc -O2 -o setsockopt-cost setsockopt_cost.c && ./setsockopt-cost
  */
@@ -104,6 +105,53 @@ static double fresh(int mode) {
     return spent / FRESH;
 }
 
+enum { CYCLE_BARE, CYCLE_AFTER, CYCLE_BEFORE, CYCLE_MODES };
+
+/**
+ * ns per whole connect/accept/close cycle over FRESH loopback connections: no options, the four on the client just
+ * connected (where the agent's hook makes them), or the four on the client before connect() (the destination is known
+ * then too). Before connect the calls arm no keepalive timer (the socket is not connected yet), but connect then arms
+ * it: timed whole, so that work moved into connect() or close() is counted wherever it lands.
+ */
+static double cycle(int mode) {
+    int listener = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in address;
+    memset(&address, 0, sizeof address);
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    check(bind(listener, (struct sockaddr *) &address, sizeof address), "bind");
+    check(listen(listener, 128), "listen");
+    check(getsockname(listener, (struct sockaddr *) &address, &length), "getsockname");
+    struct linger abort_close = {1, 0};
+    double t0 = now_ns();
+    for (int i = 0; i < FRESH; i++) {
+        int client = socket(AF_INET, SOCK_STREAM, 0);
+        if (client < 0) {
+            perror("socket");
+            exit(1);
+        }
+        if (mode == CYCLE_BEFORE) {
+            set_four(client);
+        }
+        check(connect(client, (struct sockaddr *) &address, sizeof address), "connect");
+        if (mode == CYCLE_AFTER) {
+            set_four(client);
+        }
+        int accepted = accept(listener, NULL, NULL);
+        if (accepted < 0) {
+            perror("accept");
+            exit(1);
+        }
+        check(setsockopt(client, SOL_SOCKET, SO_LINGER, &abort_close, sizeof abort_close), "SO_LINGER");
+        close(client);
+        close(accepted);
+    }
+    double spent = (now_ns() - t0) / FRESH;
+    close(listener);
+    return spent;
+}
+
 int main(void) {
     int s = socket(AF_INET, SOCK_STREAM, 0);
     if (s < 0) {
@@ -171,6 +219,33 @@ int main(void) {
         double c = clock_pairs[FRESH_ROUNDS / 2];
         printf("| %s | %.0f [%.0f..%.0f] |\n", names[m], modes[m][FRESH_ROUNDS / 2] - c, modes[m][0] - c,
                modes[m][FRESH_ROUNDS - 1] - c);
+    }
+
+    double cycles[CYCLE_MODES][FRESH_ROUNDS], added[CYCLE_MODES][FRESH_ROUNDS];
+    for (int r = 0; r < FRESH_ROUNDS; r++) {
+        for (int m = 0; m < CYCLE_MODES; m++) {
+            cycles[m][r] = cycle(m);
+        }
+        for (int m = 0; m < CYCLE_MODES; m++) {
+            added[m][r] = cycles[m][r] - cycles[CYCLE_BARE][r];
+        }
+    }
+    const char *cycle_names[] = {"no options", "the four options after connect (where the agent makes them)",
+                                 "the four options before connect"};
+    printf("\n## Whole loopback cycles: connect, accept, close (ns per connection, C)\n");
+    printf("%d rounds x %d connections, each mode in turn; median [min..max]; added: median of per-round differences"
+           " to no options\n", FRESH_ROUNDS, FRESH);
+    printf("| client | ns per cycle | added |\n| --- | --- | --- |\n");
+    for (int m = 0; m < CYCLE_MODES; m++) {
+        qsort(cycles[m], FRESH_ROUNDS, sizeof cycles[m][0], cmp);
+        qsort(added[m], FRESH_ROUNDS, sizeof added[m][0], cmp);
+        printf("| %s | %.0f [%.0f..%.0f] | ", cycle_names[m], cycles[m][FRESH_ROUNDS / 2], cycles[m][0],
+               cycles[m][FRESH_ROUNDS - 1]);
+        if (m == CYCLE_BARE) {
+            printf("|\n");
+        } else {
+            printf("%+.0f |\n", added[m][FRESH_ROUNDS / 2]);
+        }
     }
     return 0;
 }
