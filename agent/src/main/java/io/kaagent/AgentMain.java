@@ -49,6 +49,15 @@ public final class AgentMain {
     }
 
     private static void start(String argument, Instrumentation instrumentation, boolean attached) {
+        if (securityManagerInstalled()) {
+            // Every check would weigh the agent's own work (its properties, files, threads, reflection, native code)
+            // against the application's security policy, and one denied in premain aborts the JVM's start.
+            if (!disabledUnderSecurityManager()) {
+                System.err.println("ka-agent: ERROR a Security Manager is installed (java.security.manager): the "
+                        + "agent does not run under one and installs nothing");
+            }
+            return;
+        }
         // The kill switch is checked before a single class of the agent is loaded.
         if (isTrue(System.getProperty("ka.agent.disabled")) || isTrue(System.getenv("KA_AGENT_DISABLED"))) {
             return;
@@ -76,6 +85,25 @@ public final class AgentMain {
             throw (Error) t;
         }
         System.err.println("ka-agent: ERROR the agent could not start and is inactive: " + t);
+    }
+
+    /** JDK 8-23 only: later ones cannot install one, and a JDK without the method has none either. */
+    @SuppressWarnings("removal")
+    private static boolean securityManagerInstalled() {
+        try {
+            return System.getSecurityManager() != null;
+        } catch (Throwable removed) {
+            return false;
+        }
+    }
+
+    /** The kill switch, as far as the Security Manager lets it be read: a disabled agent says nothing. */
+    private static boolean disabledUnderSecurityManager() {
+        try {
+            return isTrue(System.getProperty("ka.agent.disabled")) || isTrue(System.getenv("KA_AGENT_DISABLED"));
+        } catch (SecurityException denied) {
+            return false;
+        }
     }
 
     private static boolean isTrue(String value) {
