@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 5: {@code attach} fails with one clear line and exit status 1 — no such process, not a JVM, another user's
- * JVM, attach disabled, a broken policy — and explains the JDK 21+
+ * JVM, attach disabled, a Security Manager, a broken policy — and explains the JDK 21+
  * dynamic-agent warning.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -68,6 +68,23 @@ class AttachErrorsTest {
                 .start()) {
             app.awaitStdout("READY", TestEnv.START_TIMEOUT);
             assertOneLineFailure(KaCli.run("attach", app.pid()), "attach mechanism disabled (-XX:+DisableAttachMechanism)");
+        }
+    }
+
+    /** A JVM started with a Security Manager (JDK 8 to 23), where the agent steps aside at once: not attached. */
+    @Test
+    void securityManager(@TempDir Path dir) throws Exception {
+        assumeTrue(TestEnv.javaFeature() < 24, "JDK " + TestEnv.javaFeature() + " cannot install a Security Manager "
+                + "(JEP 486)");
+        Path grants = dir.resolve("app.policy");
+        Files.writeString(grants, "grant { permission java.util.PropertyPermission \"*\", \"read\"; };\n");
+        try (ChildJvm app = ChildJvm.builder().noAgent().sysProp("java.security.manager", "default")
+                .sysProp("java.security.policy", grants.toString()).mainClass(WAIT_APP).start()) {
+            app.awaitStdout("READY", TestEnv.START_TIMEOUT);
+            assertOneLineFailure(KaCli.run("attach", app.pid()), "pid " + app.pid() + " runs with a Security Manager "
+                    + "(-Djava.security.manager=default): the agent does not run under one, not attaching");
+            assertTrue(app.stderrLines().stream().noneMatch(l -> l.startsWith("ka-agent")),
+                    "nothing was loaded\n" + app.describe());
         }
     }
 

@@ -62,6 +62,7 @@ final class AttachCommand {
         try {
             Properties before = client.systemProperties();
             checkNotSwitchedOff(process, before);
+            checkNoSecurityManager(process, before);
             String name = "ka-agent-attach-" + pid + "-" + Long.toHexString(new SecureRandom().nextLong()) + ".result";
             // The path as the target sees it (its /tmp), and as this process reaches the same file.
             String targetPath = "/tmp/" + name;
@@ -90,6 +91,18 @@ final class AttachCommand {
             throw new AttachException("the agent is switched off in pid " + process.pid() + " ("
                     + (isTrue(disabled) ? "-Dka.agent.disabled=true" : "KA_AGENT_DISABLED=true")
                     + "): not attaching");
+        }
+    }
+
+    /**
+     * A JVM started with a Security Manager: the agent would step aside at once (AgentMain) and report nothing back,
+     * and the user would read "did not report back". One installed later by the application is not seen here.
+     */
+    private static void checkNoSecurityManager(JvmProcess process, Properties properties) throws AttachException {
+        String manager = properties.getProperty("java.security.manager");
+        if (manager != null && !manager.equals("allow") && !manager.equals("disallow")) {
+            throw new AttachException("pid " + process.pid() + " runs with a Security Manager (-Djava.security.manager"
+                    + (manager.isEmpty() ? "" : "=" + manager) + "): the agent does not run under one, not attaching");
         }
     }
 
