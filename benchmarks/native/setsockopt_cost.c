@@ -54,17 +54,27 @@ static void set_four(int s) {
 #define FRESH_ROUNDS 9
 enum { CLIENT_FOUR, SERVER_FOUR, SERVER_GET, FRESH_MODES };
 
+/** A socket listening on a free loopback port, whose address is written to {@code address}. */
+static int loopback_listener(struct sockaddr_in *address) {
+    int listener = socket(AF_INET, SOCK_STREAM, 0);
+    if (listener < 0) {
+        perror("socket");
+        exit(1);
+    }
+    memset(address, 0, sizeof *address);
+    address->sin_family = AF_INET;
+    address->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof *address;
+    check(bind(listener, (struct sockaddr *) address, sizeof *address), "bind");
+    check(listen(listener, 128), "listen");
+    check(getsockname(listener, (struct sockaddr *) address, &length), "getsockname");
+    return listener;
+}
+
 /** ns per socket of the calls of this mode alone, over FRESH loopback connections. */
 static double fresh(int mode) {
-    int listener = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in address;
-    memset(&address, 0, sizeof address);
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    check(bind(listener, (struct sockaddr *) &address, sizeof address), "bind");
-    check(listen(listener, 128), "listen");
-    check(getsockname(listener, (struct sockaddr *) &address, &length), "getsockname");
+    int listener = loopback_listener(&address);
     if (mode == SERVER_GET) {
         set_four(listener); /* what the agent puts on a listener: accepted sockets copy it */
     }
@@ -114,15 +124,8 @@ enum { CYCLE_BARE, CYCLE_AFTER, CYCLE_BEFORE, CYCLE_MODES };
  * it: timed whole, so that work moved into connect() or close() is counted wherever it lands.
  */
 static double cycle(int mode) {
-    int listener = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in address;
-    memset(&address, 0, sizeof address);
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    check(bind(listener, (struct sockaddr *) &address, sizeof address), "bind");
-    check(listen(listener, 128), "listen");
-    check(getsockname(listener, (struct sockaddr *) &address, &length), "getsockname");
+    int listener = loopback_listener(&address);
     struct linger abort_close = {1, 0};
     double t0 = now_ns();
     for (int i = 0; i < FRESH; i++) {

@@ -43,9 +43,7 @@ class RepeatedAgentTest {
         try (EchoServer peer = EchoServer.start()) {
             Path base = basePolicy(dir, peer.port());
             Path own = ownPolicy(dir, peer.port());
-            try (ChildJvm app = ChildJvm.builder().env("JAVA_TOOL_OPTIONS", "-javaagent:" + TestEnv.agentJar() + "="
-                    + base.toAbsolutePath()).agent(own).mainClass("PathsClient")
-                    .args("socket-connect", "127.0.0.1", peer.port()).start()) {
+            try (ChildJvm app = baseAndOwn(base, own, peer.port()).start()) {
                 int[] local = SampleOutput.ports(app.awaitStdout("READY", TestEnv.START_TIMEOUT));
                 KernelSocketReader kernel = KernelSocketReader.of(app.pid());
                 assertOptions(applied(31, 7, 4, 20_000), kernel, kernel.connection(local[0], peer.port()),
@@ -81,9 +79,8 @@ class RepeatedAgentTest {
         try (EchoServer peer = EchoServer.start()) {
             Path base = basePolicy(dir, peer.port());
             Path own = ownPolicy(dir, peer.port());
-            try (ChildJvm app = ChildJvm.builder().env("JAVA_TOOL_OPTIONS", "-javaagent:" + TestEnv.agentJar() + "="
-                    + base.toAbsolutePath()).jvmArg("-javaagent:" + ConnectingAgent.jar(dir) + "=" + peer.port())
-                    .agent(own).mainClass("PathsClient").args("socket-connect", "127.0.0.1", peer.port()).start()) {
+            try (ChildJvm app = baseAndOwn(base, own, peer.port())
+                    .jvmArg("-javaagent:" + ConnectingAgent.jar(dir) + "=" + peer.port()).start()) {
                 int[] local = SampleOutput.ports(app.awaitStdout("READY", TestEnv.START_TIMEOUT));
                 String replaced = app.awaitStderr(l -> l.contains("policy replaced: "), TestEnv.START_TIMEOUT);
                 KernelSocketReader kernel = KernelSocketReader.of(app.pid());
@@ -115,9 +112,7 @@ class RepeatedAgentTest {
         try (EchoServer peer = EchoServer.start()) {
             Path base = basePolicy(dir, peer.port());
             Path own = ownPolicy(dir, peer.port());
-            try (ChildJvm app = ChildJvm.builder().env("JAVA_TOOL_OPTIONS", "-javaagent:" + TestEnv.agentJar() + "="
-                    + base.toAbsolutePath()).sysProp("ka.agent.strict", "true").agent(own).mainClass("PathsClient")
-                    .args("socket-connect", "127.0.0.1", peer.port()).start()) {
+            try (ChildJvm app = baseAndOwn(base, own, peer.port()).sysProp("ka.agent.strict", "true").start()) {
                 int[] local = SampleOutput.ports(app.awaitStdout("READY", TestEnv.START_TIMEOUT));
                 String replaced = app.awaitStderr(l -> l.contains("policy replaced: "), TestEnv.START_TIMEOUT);
                 KernelSocketReader kernel = KernelSocketReader.of(app.pid());
@@ -148,9 +143,7 @@ class RepeatedAgentTest {
                     rules:
                       - {name: own, port: %d, idle: soon}
                     """.formatted(peer.port()));
-            try (ChildJvm app = ChildJvm.builder().env("JAVA_TOOL_OPTIONS", "-javaagent:" + TestEnv.agentJar() + "="
-                    + base.toAbsolutePath()).sysProp("ka.agent.strict", "true").agent(broken).mainClass("PathsClient")
-                    .args("socket-connect", "127.0.0.1", peer.port()).start()) {
+            try (ChildJvm app = baseAndOwn(base, broken, peer.port()).sysProp("ka.agent.strict", "true").start()) {
                 int exit = app.awaitExit(TestEnv.START_TIMEOUT);
                 List<String> errors = AgentLog.lines(app.stderrLines(), "ERROR");
                 assertAll(
@@ -161,6 +154,16 @@ class RepeatedAgentTest {
                         () -> assertTrue(errors.stream().anyMatch(l -> l.contains("soon")), app.describe()));
             }
         }
+    }
+
+    /**
+     * The application's JVM: the base image's -javaagent (in JAVA_TOOL_OPTIONS, so before the command line's) and
+     * its own, on the command line; it connects to the peer at once.
+     */
+    private static ChildJvm.Builder baseAndOwn(Path base, Path own, int peerPort) {
+        return ChildJvm.builder().env("JAVA_TOOL_OPTIONS", "-javaagent:" + TestEnv.agentJar() + "="
+                + base.toAbsolutePath()).agent(own).mainClass("PathsClient")
+                .args("socket-connect", "127.0.0.1", peerPort);
     }
 
     /** The base image's policy (JAVA_TOOL_OPTIONS). */
