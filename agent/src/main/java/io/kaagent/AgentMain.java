@@ -106,6 +106,20 @@ public final class AgentMain {
         }
     }
 
+    /** As AgentLog.jvmExiting, which the launcher cannot reach: whether the JVM's shutdown has begun. */
+    static boolean jvmExiting() {
+        Thread probe = new Thread("ka-agent-exit-probe");
+        try {
+            Runtime.getRuntime().addShutdownHook(probe);
+            Runtime.getRuntime().removeShutdownHook(probe);
+        } catch (IllegalStateException shuttingDown) {
+            return true;
+        } catch (RuntimeException refused) {
+            return false; // a Security Manager installed by the application since the start
+        }
+        return false;
+    }
+
     private static boolean isTrue(String value) {
         return value != null && value.trim().toLowerCase(Locale.ROOT).equals("true");
     }
@@ -337,8 +351,12 @@ public final class AgentMain {
                                 "io.kaagent.cache.LibraryJar", true, this).newInstance();
                         libraries = opener.apply(jar);
                     } catch (Throwable t) {
-                        System.err.println("ka-agent: ERROR cannot open the agent's libraries, native setsockopt and "
-                                + "uncached policies are unavailable: " + t);
+                        // A JVM that is exiting needs them no more, and refuses their temporary copy (LibraryJar):
+                        // an agent thread that asked in those last milliseconds has nothing to report.
+                        if (!jvmExiting()) {
+                            System.err.println("ka-agent: ERROR cannot open the agent's libraries, native setsockopt "
+                                    + "and uncached policies are unavailable: " + t);
+                        }
                     }
                 }
                 return libraries;

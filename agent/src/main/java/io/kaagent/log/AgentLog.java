@@ -65,6 +65,24 @@ public final class AgentLog {
         write(DEBUG, message);
     }
 
+    /**
+     * Whether the JVM's shutdown has begun (the JDK then takes no more shutdown hooks). What an agent thread finds
+     * broken in those last milliseconds, such as a temporary copy the exit refused, is not worth a line: nothing
+     * needs it any more. The launcher has its own copy (AgentMain.jvmExiting): it loads none of the agent's classes.
+     */
+    public static boolean jvmExiting() {
+        Thread probe = new Thread("ka-agent-exit-probe"); // never started
+        try {
+            Runtime.getRuntime().addShutdownHook(probe);
+            Runtime.getRuntime().removeShutdownHook(probe);
+            return false;
+        } catch (IllegalStateException shuttingDown) {
+            return true;
+        } catch (RuntimeException refused) {
+            return false; // a Security Manager installed since the start, which denies shutdown hooks
+        }
+    }
+
     /** Logs the first line for {@code key} only; later ones with the same key are dropped (they are counted elsewhere). */
     public static void warnOnce(String key, String message) {
         if (isEnabled(WARN) && ONCE.add(key)) {

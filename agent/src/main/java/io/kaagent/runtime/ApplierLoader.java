@@ -42,14 +42,20 @@ public final class ApplierLoader {
         } catch (Throwable t) {
             nativeProblem = t.getMessage();
         }
+        // A JVM that exits while this loads refuses the libraries' temporary copy: no socket is left to set.
+        boolean exiting = AgentLog.jvmExiting();
         try {
             OptionApplier fallback = jdkOptions != null ? jdkOptions : JdkFallbackApplier.load();
-            AgentLog.warn("native setsockopt unavailable (" + nativeProblem
-                    + "); using jdk.net.ExtendedSocketOptions: keepalive is applied, TCP_USER_TIMEOUT is not");
+            if (!exiting) {
+                AgentLog.warn("native setsockopt unavailable (" + nativeProblem
+                        + "); using jdk.net.ExtendedSocketOptions: keepalive is applied, TCP_USER_TIMEOUT is not");
+            }
             return fallback;
         } catch (Throwable t) {
-            AgentLog.error("neither native setsockopt (" + nativeProblem + ") nor the JDK fallback (" + t.getMessage()
-                    + ") is available; the agent applies nothing");
+            if (!exiting) {
+                AgentLog.error("neither native setsockopt (" + nativeProblem + ") nor the JDK fallback ("
+                        + t.getMessage() + ") is available; the agent applies nothing");
+            }
             return null;
         }
     }
