@@ -14,11 +14,19 @@ import io.kaagent.JavaRelease;
  * loaded at start that the application would not load itself: a hello world never pays for ASM or the socket
  * classes. {@link #complete} then loads the remaining targets, on the agent's own thread, and checks that every
  * hook took — a transform that silently did nothing must not pass for a working agent.
+ * <p>
+ * Rewrites made as a class loads are registered as not retransformable: the JVM then keeps them as the class's
+ * bytes, and a later retransformation by anybody else (JFR on JDK 11-21 when a recording starts, an APM agent) starts
+ * from them and keeps the hooks. A retransformable rewrite would be undone by such a retransformation once the
+ * transformer is gone: the JVM starts again from the bytes as they were before it. Only classes loaded before the
+ * transformer came need retransforming ({@link RetransformedHooks}), and that transformer stays.
  */
 public final class HookInstaller {
     private final Instrumentation instrumentation;
     private final HookTransformer transformer;
     private final List<String> problems = new ArrayList<String>();
+    /** Registered when targets loaded before the agent were retransformed; null until then. */
+    private RetransformedHooks retransformed;
 
     private HookInstaller(Instrumentation instrumentation, HookTransformer transformer) {
         this.instrumentation = instrumentation;
@@ -43,7 +51,7 @@ public final class HookInstaller {
         // A target loading before the bridge is defined brings the bridge itself, where it can (BridgeDefiner).
         HookTransformer transformer = new HookTransformer(HookTarget.ALL, true, hookedClassesCarryTheBridge(),
                 new HookGate());
-        instrumentation.addTransformer(transformer, true);
+        instrumentation.addTransformer(transformer, false); // see the class comment
         return new HookInstaller(instrumentation, transformer);
     }
 
@@ -91,6 +99,10 @@ public final class HookInstaller {
         }
         if (!loaded.isEmpty()) {
             try {
+                if (retransformed == null) {
+                    retransformed = new RetransformedHooks(transformer);
+                    instrumentation.addTransformer(retransformed, true);
+                }
                 instrumentation.retransformClasses(loaded.toArray(new Class<?>[0]));
             } catch (Throwable t) {
                 problems.add("retransformation failed: " + t);
@@ -109,12 +121,12 @@ public final class HookInstaller {
     }
 
     /**
-     * Unregisters the transformer once {@link #complete} has loaded every target: while any transformer is
+     * Unregisters the load-time transformer once {@link #complete} has loaded every target: while any transformer is
      * registered, the JVM hands it every class the application loads, for the JVM's whole life, and for a class from
      * the CDS archive it first reads the class file from the runtime image. That cost ~10-25 µs a class here
      * (1,194 archived JDK classes: 6-9 ms without an agent, 13-18 ms with an agent whose transformer does nothing,
-     * 19-41 ms with this one still registered). The price: an agent that retransforms a hooked JDK class later
-     * (a rare thing for socket classes) drops its hooks, as the JVM then rewrites it from the original bytes.
+     * 19-41 ms with this one still registered). Its rewrites stay what a later retransformation starts from (see
+     * the class comment). {@link RetransformedHooks}, when there is one, stays: its rewrites would not.
      */
     public void releaseTransformer() {
         instrumentation.removeTransformer(transformer);
