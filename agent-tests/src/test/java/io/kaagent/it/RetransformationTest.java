@@ -15,7 +15,9 @@ import io.kaagent.it.support.RetransformingAgent;
 import io.kaagent.it.support.TestEnv;
 import io.kaagent.ops.support.KaCli;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,18 +42,24 @@ class RetransformationTest {
                     .jvmArg("-javaagent:" + RetransformingAgent.jar(dir) + "=" + peer.port()).mainClass("PathsClient")
                     .args("socket-connect", "127.0.0.1", peer.port()).start()) {
                 assertConnectionsAfterTheRetransformationAreSet(app, peer);
+                app.awaitStdout("READY", TestEnv.START_TIMEOUT);
+                assertDecisions(3, app); // the other agent's two, then the application's own
             }
         }
     }
 
-    /** The classes an attach finds loaded are retransformed by ka-agent itself: those hooks must outlive another's. */
+    /**
+     * The classes an attach finds loaded are retransformed by ka-agent itself: those hooks must outlive another's. An
+     * application of asynchronous channels has not loaded SocketChannelImpl by then: it is rewritten as it loads
+     * during the attach, and must not be hooked a second time at the other agent's retransformation.
+     */
     @Test
     void hooksMadeAtAttachSurviveAnotherAgentsRetransformation(@TempDir Path dir) throws Exception {
         KernelSocketReader.assumeAvailable();
         try (EchoServer peer = EchoServer.start()) {
             Path policy = policy(dir, peer.port());
             try (ChildJvm app = ChildJvm.builder().noAgent().mainClass("PathsClient")
-                    .args("channel-blocking", "127.0.0.1", peer.port()).start()) {
+                    .args("async-future", "127.0.0.1", peer.port()).start()) {
                 app.awaitStdout("READY", TestEnv.START_TIMEOUT);
                 KaCli.Result attach = KaCli.run("attach", app.pid(), policy);
                 assertEquals(0, attach.exit(), attach.describe());
@@ -62,8 +70,20 @@ class RetransformationTest {
                     vm.detach();
                 }
                 assertConnectionsAfterTheRetransformationAreSet(app, peer);
+                assertDecisions(2, app); // the other agent's two (the application's own was swept at the attach)
             }
         }
+    }
+
+    /**
+     * One decision per connection: a hook made twice (a class rewritten at its load, then again by the attach's
+     * retransformer when another agent retransforms it) would decide and set each socket twice.
+     */
+    private static void assertDecisions(int connections, ChildJvm app) throws InterruptedException {
+        Thread.sleep(200); // the last decision's line, written after its connect returned
+        List<String> decided = app.stderrLines().stream().filter(l -> l.startsWith("ka-agent: DEBUG outbound ")
+                && l.contains(": rule \"collector\" applied ")).collect(Collectors.toList());
+        assertEquals(connections, decided.size(), "one decision per connection\n" + app.describe());
     }
 
     private static void assertConnectionsAfterTheRetransformationAreSet(ChildJvm app, EchoServer peer)
@@ -85,6 +105,7 @@ class RetransformationTest {
     private static Path policy(Path dir, int port) {
         return Policies.write(dir, """
                 version: 1
+                log: debug
                 rules:
                   - {name: collector, port: %d, idle: 33s, intvl: 6s, cnt: 5}
                 """.formatted(port));

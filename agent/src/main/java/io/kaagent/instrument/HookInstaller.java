@@ -103,6 +103,9 @@ public final class HookInstaller {
                     retransformed = new RetransformedHooks(transformer);
                     instrumentation.addTransformer(retransformed, true);
                 }
+                for (Class<?> type : loaded) {
+                    retransformed.take(type);
+                }
                 instrumentation.retransformClasses(loaded.toArray(new Class<?>[0]));
             } catch (Throwable t) {
                 problems.add("retransformation failed: " + t);
