@@ -49,17 +49,15 @@ public final class AgentMain {
     }
 
     private static void start(String argument, Instrumentation instrumentation, boolean attached) {
+        // The kill switch is checked before a single class of the agent is loaded.
+        if (killSwitchOn()) {
+            return;
+        }
         if (securityManagerInstalled()) {
             // Every check would weigh the agent's own work (its properties, files, threads, reflection, native code)
             // against the application's security policy, and one denied in premain aborts the JVM's start.
-            if (!disabledUnderSecurityManager()) {
-                System.err.println("ka-agent: ERROR a Security Manager is installed (java.security.manager): the "
-                        + "agent does not run under one and installs nothing");
-            }
-            return;
-        }
-        // The kill switch is checked before a single class of the agent is loaded.
-        if (isTrue(System.getProperty("ka.agent.disabled")) || isTrue(System.getenv("KA_AGENT_DISABLED"))) {
+            System.err.println("ka-agent: ERROR a Security Manager is installed (java.security.manager): the agent "
+                    + "does not run under one and installs nothing");
             return;
         }
         try {
@@ -97,8 +95,8 @@ public final class AgentMain {
         }
     }
 
-    /** The kill switch, as far as the Security Manager lets it be read: a disabled agent says nothing. */
-    private static boolean disabledUnderSecurityManager() {
+    /** -Dka.agent.disabled / KA_AGENT_DISABLED, as far as a Security Manager lets them be read (else off). */
+    private static boolean killSwitchOn() {
         try {
             return isTrue(System.getProperty("ka.agent.disabled")) || isTrue(System.getenv("KA_AGENT_DISABLED"));
         } catch (SecurityException denied) {
