@@ -1,22 +1,16 @@
 package io.kaagent.it.support;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.ProtectionDomain;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.jar.Attributes;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
+import java.util.Map;
 
 /**
  * Another Java agent that instruments the JDK's socket classes by retransforming them once they are loaded, as an APM
@@ -51,14 +45,7 @@ public final class RetransformingAgent {
                 socketClasses.add(type);
             }
         }
-        ClassFileTransformer unchanged = new ClassFileTransformer() {
-            @Override
-            public byte[] transform(ClassLoader loader, String name, Class<?> redefined, ProtectionDomain domain,
-                    byte[] classfile) {
-                return null;
-            }
-        };
-        instrumentation.addTransformer(unchanged, true);
+        instrumentation.addTransformer(new Unchanged(), true);
         instrumentation.retransformClasses(socketClasses.toArray(new Class<?>[0]));
         InetSocketAddress collector = new InetSocketAddress("127.0.0.1", Integer.parseInt(port));
         SocketChannel channel = SocketChannel.open(collector);
@@ -69,27 +56,19 @@ public final class RetransformingAgent {
         System.out.flush();
     }
 
+    /** The other agent's own transformer: it changes nothing, as most of what an APM agent sees. */
+    private static final class Unchanged implements ClassFileTransformer {
+        @Override
+        public byte[] transform(ClassLoader loader, String name, Class<?> redefined, ProtectionDomain domain,
+                byte[] classfile) {
+            return null;
+        }
+    }
+
     /** A jar of this agent alone: -javaagent:JAR=PORT, or loaded into a running JVM with PORT. */
     public static Path jar(Path dir) throws IOException {
-        Manifest manifest = new Manifest();
-        Attributes attributes = manifest.getMainAttributes();
-        attributes.put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        attributes.put(new Attributes.Name("Premain-Class"), RetransformingAgent.class.getName());
-        attributes.put(new Attributes.Name("Agent-Class"), RetransformingAgent.class.getName());
-        attributes.put(new Attributes.Name("Can-Retransform-Classes"), "true");
-        Path jar = dir.resolve("retransforming-agent.jar");
-        try (OutputStream file = Files.newOutputStream(jar); JarOutputStream out = new JarOutputStream(file, manifest)) {
-            for (Class<?> type : new Class<?>[] {RetransformingAgent.class, Class.forName(
-                    RetransformingAgent.class.getName() + "$1")}) {
-                String entry = type.getName().replace('.', '/') + ".class";
-                try (InputStream classFile = RetransformingAgent.class.getResourceAsStream("/" + entry)) {
-                    out.putNextEntry(new JarEntry(entry));
-                    classFile.transferTo(out);
-                }
-            }
-        } catch (ClassNotFoundException e) {
-            throw new IllegalStateException(e);
-        }
-        return jar;
+        String agent = RetransformingAgent.class.getName();
+        return AgentJars.write(dir.resolve("retransforming-agent.jar"), Map.of("Premain-Class", agent,
+                "Agent-Class", agent, "Can-Retransform-Classes", "true"), RetransformingAgent.class, Unchanged.class);
     }
 }
