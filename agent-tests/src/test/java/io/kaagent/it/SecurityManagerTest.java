@@ -5,7 +5,6 @@ import static io.kaagent.it.support.KernelSocketOptions.untouched;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.kaagent.it.support.ChildJvm;
 import io.kaagent.it.support.EchoServer;
@@ -37,8 +36,7 @@ class SecurityManagerTest {
     @ValueSource(strings = {"agent enabled", "agent disabled (-Dka.agent.disabled=true)"})
     void underASecurityManagerTheApplicationRunsAndTheAgentStepsAside(String variant, @TempDir Path dir)
             throws Exception {
-        assumeTrue(TestEnv.javaFeature() < 24, "JDK " + TestEnv.javaFeature() + " cannot install a Security Manager "
-                + "(JEP 486): there is nothing to step aside from");
+        TestEnv.assumeSecurityManager();
         KernelSocketReader.assumeAvailable();
         try (EchoServer peer = EchoServer.start()) {
             Path policy = Policies.write(dir, """

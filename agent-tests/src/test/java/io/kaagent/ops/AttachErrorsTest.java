@@ -74,8 +74,7 @@ class AttachErrorsTest {
     /** A JVM started with a Security Manager (JDK 8 to 23), where the agent steps aside at once: not attached. */
     @Test
     void securityManager(@TempDir Path dir) throws Exception {
-        assumeTrue(TestEnv.javaFeature() < 24, "JDK " + TestEnv.javaFeature() + " cannot install a Security Manager "
-                + "(JEP 486)");
+        TestEnv.assumeSecurityManager();
         Path grants = dir.resolve("app.policy");
         Files.writeString(grants, "grant { permission java.util.PropertyPermission \"*\", \"read\"; };\n");
         try (ChildJvm app = ChildJvm.builder().noAgent().sysProp("java.security.manager", "default")

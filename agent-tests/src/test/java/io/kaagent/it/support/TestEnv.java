@@ -55,6 +55,11 @@ public final class TestEnv {
         assumeTrue(javaFeature() >= 21, "virtual threads need JDK 21+, this test JVM is " + Runtime.version());
     }
 
+    /** JDK 24+ cannot install a Security Manager at all (JEP 486). */
+    public static void assumeSecurityManager() {
+        assumeTrue(javaFeature() < 24, "JDK " + javaFeature() + " cannot install a Security Manager (JEP 486)");
+    }
+
     /** CI=true: the environment CI runs in (root, Linux, the lab's tools), where nothing may be skipped. */
     public static boolean isCi() {
         return "true".equalsIgnoreCase(System.getenv("CI"));
