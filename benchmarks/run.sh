@@ -97,17 +97,18 @@ syscalls() {
 # The same four calls from Java, by each way a JVM has of making them (jnr-ffi, the JDK's JNI, the foreign function
 # API on JDK 22+): what the agent's native calls cost above the C loop of syscalls.
 calls() {
-  local classpath_file="$TARGET/calls-classpath.txt" classes="$TARGET/calls-classes" jdk
+  local classpath_file="$TARGET/calls-classpath.txt" classes="$TARGET/calls-classes" libraries jdk
   mkdir -p "$TARGET"
   mvn -B -q -ntp -pl agent dependency:build-classpath -Dmdep.outputFile="$(pwd)/$classpath_file" \
       -Dmdep.includeScope=runtime
+  libraries="$(cat "$classpath_file")"
   rm -rf "$classes"
   mkdir -p "$classes"
-  javac -nowarn --release 17 -cp "$(cat "$classpath_file")" -d "$classes" benchmarks/calls/NativeCallCost.java
+  javac -nowarn --release 17 -cp "$libraries" -d "$classes" benchmarks/calls/NativeCallCost.java
   for jdk in ${JDKS//,/ }; do
     "$jdk" --add-opens java.base/sun.nio.ch=ALL-UNNAMED --add-opens java.base/java.io=ALL-UNNAMED \
         --enable-native-access=ALL-UNNAMED ${CALLS:+-Dbench.calls=$CALLS} ${ROUNDS:+-Dbench.rounds=$ROUNDS} \
-        -cp "$classes:$(cat "$classpath_file")" io.kaagent.bench.calls.NativeCallCost
+        -cp "$classes:$libraries" io.kaagent.bench.calls.NativeCallCost
   done
 }
 
