@@ -1,5 +1,6 @@
 package io.kaagent.samples.jdbc;
 
+import io.kaagent.samples.WorkDirectory;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.BufferedReader;
 import java.io.File;
@@ -42,7 +43,7 @@ public final class DbServer {
         List<AutoCloseable> running = new ArrayList<>();
         int status = 0;
         try {
-            Path work = Files.createTempDirectory("ka-dbserver-");
+            Path work = WorkDirectory.createRemovedAtExit("ka-dbserver-");
             for (String spec : args[1].split(",")) {
                 String[] kindPort = spec.trim().split("=");
                 int port = kindPort.length > 1 ? Integer.parseInt(kindPort[1]) : 0;

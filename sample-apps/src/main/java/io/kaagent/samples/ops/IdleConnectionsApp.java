@@ -2,6 +2,7 @@ package io.kaagent.samples.ops;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.kaagent.samples.WorkDirectory;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -10,7 +11,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -47,7 +47,7 @@ public final class IdleConnectionsApp {
         int poolSize = args.length > 1 ? Integer.parseInt(args[1]) : 2;
         InetAddress loopback = InetAddress.getByName("127.0.0.1");
         List<Socket> held = new ArrayList<>();
-        Path work = Files.createTempDirectory("ka-ops-h2-");
+        Path work = WorkDirectory.createRemovedAtExit("ka-ops-h2-");
         System.setProperty("h2.bindAddress", "127.0.0.1");
         org.h2.tools.Server db = org.h2.tools.Server.createTcpServer("-tcp", "-ifNotExists", "-tcpPort", "0",
                 "-baseDir", work.toString()).start();
