@@ -20,8 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 5: {@code attach} fails with one clear line and exit status 1 — no such process, not a JVM, another user's
- * JVM, attach disabled, a Security Manager, a broken policy — and explains the JDK 21+
- * dynamic-agent warning.
+ * JVM, attach disabled, a Security Manager, a system class loader that takes no agent, a broken policy — and explains
+ * the JDK 21+ dynamic-agent warning.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class AttachErrorsTest {
@@ -84,6 +84,25 @@ class AttachErrorsTest {
                     + "(-Djava.security.manager=default): the agent does not run under one, not attaching");
             assertTrue(app.stderrLines().stream().noneMatch(l -> l.startsWith("ka-agent")),
                     "nothing was loaded\n" + app.describe());
+        }
+    }
+
+    /**
+     * A system class loader of the application's own without appendToClassPathForInstrumentation: the JVM cannot add
+     * any agent's jar, says so on its stderr and runs on; the command names the loader in one line.
+     */
+    @Test
+    void systemClassLoaderThatTakesNoAgent() {
+        String loader = "io.kaagent.samples.ops.PlainSystemLoader";
+        try (ChildJvm app = ChildJvm.builder().noAgent().sysProp("java.system.class.loader", loader)
+                .mainClass(WAIT_APP).start()) {
+            app.awaitStdout("READY", TestEnv.START_TIMEOUT);
+            assertOneLineFailure(KaCli.run("attach", app.pid()), "pid " + app.pid() + "'s system class loader ("
+                    + loader + ", -Djava.system.class.loader) cannot take an agent's jar (it has no "
+                    + "appendToClassPathForInstrumentation method): no Java agent can be loaded into this JVM");
+            assertTrue(app.isAlive(), app.describe());
+            assertTrue(app.stderrLines().stream().noneMatch(l -> l.startsWith("ka-agent")),
+                    "none of the agent ran\n" + app.describe());
         }
     }
 

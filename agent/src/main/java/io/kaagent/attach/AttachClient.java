@@ -136,11 +136,28 @@ public final class AttachClient implements AutoCloseable {
             return new AttachException("pid " + pid + " could not open " + agentJar.getAbsolutePath() + ": the JVM "
                     + "runs as " + process.userName() + " and must be able to read it (" + message + ")", cause);
         }
+        if (message.contains("Unable to add JAR file to system class path")) {
+            // The JVM appends every agent's jar to the system class loader, and a loader installed with
+            // -Djava.system.class.loader must define appendToClassPathForInstrumentation for that.
+            return new AttachException("pid " + pid + "'s system class loader" + systemLoaderName()
+                    + " cannot take an agent's jar (it has no appendToClassPathForInstrumentation method): no Java "
+                    + "agent can be loaded into this JVM", cause);
+        }
         if (kind.equals("AgentInitializationException")) {
             return new AttachException("the agent failed to start in pid " + pid + " (its stderr has the reason): "
                     + message, cause);
         }
         return new AttachException("loading the agent into pid " + pid + " failed: " + cause, cause);
+    }
+
+    /** " (NAME, -Djava.system.class.loader)", or nothing when the JVM cannot tell now. */
+    private String systemLoaderName() {
+        try {
+            String name = systemProperties().getProperty("java.system.class.loader");
+            return name == null ? "" : " (" + name + ", -Djava.system.class.loader)";
+        } catch (AttachException e) {
+            return "";
+        }
     }
 
     @Override
