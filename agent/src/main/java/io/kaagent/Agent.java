@@ -208,7 +208,7 @@ public final class Agent {
      * waiting for the policy to be built.
      */
     private static Thread waitForPolicyAtExit(final LaunchPolicyRead launchPolicy) {
-        Thread hook = new Thread(new Runnable() {
+        Thread hook = Privileged.newThread(new Runnable() {
             @Override
             public void run() {
                 try {
@@ -629,7 +629,7 @@ public final class Agent {
 
     /** The init thread, not started yet: a daemon whose failure is one line, never a stack trace. */
     private static Thread newInitThread(final Runnable work) {
-        Thread thread = new Thread(new Runnable() {
+        Thread thread = Privileged.newThread(new Runnable() {
             @Override
             public void run() {
                 try {

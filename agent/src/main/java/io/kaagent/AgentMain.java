@@ -11,7 +11,9 @@ import java.lang.invoke.MethodType;
 import java.lang.reflect.InvocationTargetException;
 import java.net.MalformedURLException;
 import java.net.URL;
+import java.security.AllPermission;
 import java.security.CodeSource;
+import java.security.Permissions;
 import java.security.ProtectionDomain;
 import java.util.Collections;
 import java.util.Enumeration;
@@ -53,11 +55,12 @@ public final class AgentMain {
         if (killSwitchOn()) {
             return;
         }
-        if (securityManagerInstalled()) {
-            // Every check would weigh the agent's own work (its properties, files, threads, reflection, native code)
-            // against the application's security policy, and one denied in premain aborts the JVM's start.
-            System.err.println("ka-agent: ERROR a Security Manager is installed (java.security.manager): the agent "
-                    + "does not run under one and installs nothing");
+        if (securityManagerInstalled() && !grantedAllPermission()) {
+            // This class's own work (a property, the jar, a class loader) is weighed against the application's
+            // policy, and one check denied in premain aborts the JVM's start. The agent's other classes hold every
+            // permission themselves (HiddenClassLoader), which is how one installed later leaves the agent working.
+            System.err.println("ka-agent: ERROR a Security Manager is installed (java.security.manager) and its "
+                    + "policy does not grant ka-agent.jar AllPermission: the agent installs nothing");
             return;
         }
         try {
@@ -91,6 +94,16 @@ public final class AgentMain {
         try {
             return System.getSecurityManager() != null;
         } catch (Throwable removed) {
+            return false;
+        }
+    }
+
+    /** Whether the Security Manager's policy grants this jar everything (asked of it only when there is one). */
+    private static boolean grantedAllPermission() {
+        try {
+            ProtectionDomain own = AgentMain.class.getProtectionDomain();
+            return own != null && own.implies(new AllPermission());
+        } catch (SecurityException denied) {
             return false;
         }
     }
@@ -175,6 +188,8 @@ public final class AgentMain {
 
         private final JarFile jar;
         private final URL jarUrl;
+        /** Taken once: a Security Manager would check every later call of getProtectionDomain. */
+        private final ProtectionDomain domain;
         /**
          * premain's arguments, from {@link #launch} until io.kaagent.Launch takes them ({@link #get}). Guarded by
          * this loader's monitor, not an AtomicReference: on JDK 21+ that sets up VarHandles, ~8 spun classes.
@@ -191,6 +206,19 @@ public final class AgentMain {
             super(parent);
             this.jar = new JarFile(jarFile, false);
             this.jarUrl = jarFile.toURI().toURL();
+            this.domain = allPermissions(AgentMain.class.getProtectionDomain().getCodeSource());
+        }
+
+        /**
+         * The agent's classes hold every permission themselves, whatever a Security Manager's policy says (static
+         * permissions: no policy is asked). One that the application installs after the start knows nothing of the
+         * agent (Elasticsearch's), and the agent's work, done inside doPrivileged (io.kaagent.Privileged), is then
+         * weighed against this domain alone. It grants nothing an agent does not have: it can rewrite any class.
+         */
+        private static ProtectionDomain allPermissions(CodeSource source) {
+            Permissions permissions = new Permissions();
+            permissions.add(new AllPermission());
+            return new ProtectionDomain(source, permissions);
         }
 
         /**
@@ -287,7 +315,7 @@ public final class AgentMain {
                     throw new ClassNotFoundException(name);
                 }
                 definePackageIfNeeded(name);
-                return defineClass(name, bytes, 0, bytes.length, AgentMain.class.getProtectionDomain());
+                return defineClass(name, bytes, 0, bytes.length, domain);
             } catch (IOException e) {
                 throw new ClassNotFoundException(name, e);
             }

@@ -55,7 +55,7 @@ final class LaunchPolicyRead implements Runnable {
     /** @param afterwards what the thread does once the policy is read, best effort */
     static LaunchPolicyRead start(File file, Map<String, String> env, Runnable afterwards) {
         LaunchPolicyRead read = new LaunchPolicyRead(file, env, afterwards);
-        Thread thread = new Thread(read, "ka-agent-policy");
+        Thread thread = Privileged.newThread(read, "ka-agent-policy");
         thread.setDaemon(true);
         thread.start();
         return read;

@@ -5,12 +5,15 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.security.PrivilegedAction;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.function.Function;
 import java.util.jar.JarFile;
 import java.util.zip.ZipEntry;
+
+import io.kaagent.Privileged;
 
 /**
  * Opens the agent's relocated libraries (jnr-ffi, jffi, SnakeYAML Engine, ASM, Byte Buddy's agent, tinylog: ~1,600
@@ -32,9 +35,18 @@ public final class LibraryJar implements Function<JarFile, JarFile> {
     /** How long another build's copy must have been left alone before a new copy removes it. */
     static final long STALE_MILLIS = 24L * 60 * 60 * 1000;
 
+    /**
+     * With the agent's permissions ({@link Privileged}): the launcher's frames, which a Security Manager's policy
+     * need not grant, are below this one on the stack.
+     */
     @Override
-    public JarFile apply(JarFile agentJar) {
-        return open(agentJar, CacheDirectory.forUser(), BuildId.current());
+    public JarFile apply(final JarFile agentJar) {
+        return Privileged.run(new PrivilegedAction<JarFile>() {
+            @Override
+            public JarFile run() {
+                return open(agentJar, CacheDirectory.forUser(), BuildId.current());
+            }
+        });
     }
 
     /** @param directory the cache directory, or null; @param build the agent's build id, or null (no cache) */

@@ -2,12 +2,15 @@ package io.kaagent.instrument;
 
 import java.lang.instrument.ClassFileTransformer;
 import java.io.IOException;
+import java.security.PrivilegedAction;
 import java.security.ProtectionDomain;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+
+import io.kaagent.Privileged;
 
 /**
  * Rewrites the hook targets with the ASM that Byte Buddy embeds, by hand: no AgentBuilder, no runtime code
@@ -86,7 +89,7 @@ final class HookTransformer implements ClassFileTransformer {
         }
         try {
             Set<String> took = new HashSet<String>();
-            byte[] bytes = rewrite(className, classfile, carry, took);
+            byte[] bytes = rewriteWithAgentPermissions(className, classfile, carry, took);
             if (carry && !took.remove(HookRewriter.BRIDGE_IN_INITIALISER)) {
                 // No static initialiser to carry the bridge (or no bridge to carry): the class waits, as without.
                 if (!gate.awaitPrepared()) {
@@ -112,6 +115,20 @@ final class HookTransformer implements ClassFileTransformer {
     private byte[] leftAlone(String className) {
         failures.add(className + ": left as it is, the agent did not get the JVM ready for its hooks");
         return null;
+    }
+
+    /**
+     * On the thread that loads the class, an application's: under a Security Manager it installed, the cache and
+     * ASM's jar are read with the agent's permissions ({@link Privileged}).
+     */
+    private byte[] rewriteWithAgentPermissions(final String className, final byte[] classfile, final boolean carry,
+            final Set<String> took) {
+        return Privileged.run(new PrivilegedAction<byte[]>() {
+            @Override
+            public byte[] run() {
+                return rewrite(className, classfile, carry, took);
+            }
+        });
     }
 
     /** @param carry whether to put the bridge into the class's static initialiser ({@link BridgeDefiner}) */

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 
+import io.kaagent.Privileged;
 import io.kaagent.config.PolicyException;
 import io.kaagent.log.AgentLog;
 import io.kaagent.policy.Policy;
@@ -63,7 +64,7 @@ public final class PolicyWatcher implements Runnable {
         }
         PolicyWatcher watcher = new PolicyWatcher(runtime, file.getAbsoluteFile(), readStamp, loader,
                 intervalMillis);
-        Thread thread = new Thread(watcher, "ka-agent-policy-watch");
+        Thread thread = Privileged.newThread(watcher, "ka-agent-policy-watch");
         thread.setDaemon(true); // never keeps the JVM alive
         thread.setPriority(Thread.MIN_PRIORITY);
         current = watcher;

@@ -10,10 +10,14 @@ import java.lang.module.ModuleReference;
 import java.lang.reflect.Method;
 import java.net.URI;
 import java.net.URL;
+import java.security.PrivilegedExceptionAction;
+import java.security.ProtectionDomain;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
+
+import io.kaagent.Privileged;
 
 /**
  * Puts jffi (the JNI half of jnr-ffi) into a named module of its own, {@code io.kaagent.jffi}, in a module layer
@@ -28,8 +32,20 @@ public final class JffiModuleLayer {
     private JffiModuleLayer() {
     }
 
-    /** Creates the layer and returns the loader that defines jffi's classes in it. */
-    public static ClassLoader create(ClassLoader agentLoader) throws Exception {
+    /**
+     * Creates the layer and returns the loader that defines jffi's classes in it. With the agent's permissions
+     * ({@link Privileged}): the launcher's class loader, which a Security Manager's policy need not grant, calls it.
+     */
+    public static ClassLoader create(final ClassLoader agentLoader) throws Exception {
+        return Privileged.call(new PrivilegedExceptionAction<ClassLoader>() {
+            @Override
+            public ClassLoader run() throws Exception {
+                return createLayer(agentLoader);
+            }
+        });
+    }
+
+    private static ClassLoader createLayer(ClassLoader agentLoader) throws Exception {
         ModuleDescriptor.Builder jffi = ModuleDescriptor.newModule(MODULE)
                 .exports("com.kenai.jffi")
                 .exports("com.kenai.jffi.internal");
@@ -108,6 +124,8 @@ public final class JffiModuleLayer {
         }
 
         private final ClassLoader agentLoader;
+        /** The agent's own (all permissions), taken once: a Security Manager would check each later call. */
+        private final ProtectionDomain domain = JffiModuleLayer.class.getProtectionDomain();
 
         JffiClassLoader(ClassLoader agentLoader) {
             super("ka-agent-jffi", ClassLoader.getPlatformClassLoader());
@@ -122,7 +140,7 @@ public final class JffiModuleLayer {
             }
             try (InputStream stream = in) {
                 byte[] bytes = stream.readAllBytes();
-                return defineClass(name, bytes, 0, bytes.length, JffiModuleLayer.class.getProtectionDomain());
+                return defineClass(name, bytes, 0, bytes.length, domain);
             } catch (IOException e) {
                 throw new ClassNotFoundException(name, e);
             }
