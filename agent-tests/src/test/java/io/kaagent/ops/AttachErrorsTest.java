@@ -71,7 +71,10 @@ class AttachErrorsTest {
         }
     }
 
-    /** A JVM started with a Security Manager (JDK 8 to 23), where the agent steps aside at once: not attached. */
+    /**
+     * A JVM started with a Security Manager (JDK 8 to 23) whose policy does not grant the agent: the agent steps aside
+     * with one line on that JVM's stderr, and the command says why nothing came back.
+     */
     @Test
     void securityManager(@TempDir Path dir) throws Exception {
         TestEnv.assumeSecurityManager();
@@ -80,10 +83,31 @@ class AttachErrorsTest {
         try (ChildJvm app = ChildJvm.builder().noAgent().sysProp("java.security.manager", "default")
                 .sysProp("java.security.policy", grants.toString()).mainClass(WAIT_APP).start()) {
             app.awaitStdout("READY", TestEnv.START_TIMEOUT);
-            assertOneLineFailure(KaCli.run("attach", app.pid()), "pid " + app.pid() + " runs with a Security Manager "
-                    + "(-Djava.security.manager=default): the agent does not run under one, not attaching");
-            assertTrue(app.stderrLines().stream().noneMatch(l -> l.startsWith("ka-agent")),
-                    "nothing was loaded\n" + app.describe());
+            assertOneLineFailure(KaCli.run("attach", app.pid()), "the agent did not report back from pid " + app.pid()
+                    + ", which runs with a Security Manager (-Djava.security.manager=default): the agent steps aside "
+                    + "under one whose policy does not grant ka-agent.jar AllPermission (its stderr says so)");
+            app.awaitStderr(l -> l.equals("ka-agent: ERROR a Security Manager is installed (java.security.manager) "
+                    + "and its policy does not grant ka-agent.jar AllPermission: the agent installs nothing"),
+                    TestEnv.STEP_TIMEOUT);
+            assertTrue(app.isAlive(), app.describe());
+        }
+    }
+
+    /** The same JVM, its policy granting the agent's jar AllPermission: attached. */
+    @Test
+    void securityManagerThatGrantsTheAgent(@TempDir Path dir) throws Exception {
+        TestEnv.assumeSecurityManager();
+        Path grants = dir.resolve("app.policy");
+        Files.writeString(grants, "grant codeBase \"" + TestEnv.agentJar().toUri()
+                + "\" { permission java.security.AllPermission; };\n");
+        try (ChildJvm app = ChildJvm.builder().noAgent().sysProp("java.security.manager", "default")
+                .sysProp("java.security.policy", grants.toString()).mainClass(WAIT_APP).start()) {
+            app.awaitStdout("READY", TestEnv.START_TIMEOUT);
+            KaCli.Result attach = KaCli.run("attach", app.pid());
+            assertEquals(0, attach.exit(), attach.describe() + app.describe());
+            assertTrue(attach.out().contains("attached to pid " + app.pid() + " (native mode)"), attach.describe());
+            assertTrue(app.stderrLines().stream().noneMatch(l -> l.startsWith("ka-agent: ERROR")
+                    || l.startsWith("ka-agent: WARN")), app.describe());
         }
     }
 

@@ -62,14 +62,13 @@ final class AttachCommand {
         try {
             Properties before = client.systemProperties();
             checkNotSwitchedOff(process, before);
-            checkNoSecurityManager(process, before);
             String name = "ka-agent-attach-" + pid + "-" + Long.toHexString(new SecureRandom().nextLong()) + ".result";
             // The path as the target sees it (its /tmp), and as this process reaches the same file.
             String targetPath = "/tmp/" + name;
             File resultHere = new File("/proc/" + pid + "/root/tmp/" + name);
             try {
                 client.loadAgent(agentJar, AttachProtocol.argument(policyPath, targetPath));
-                Properties result = awaitResult(resultHere, new File(targetPath));
+                Properties result = awaitResult(process, before, resultHere, new File(targetPath));
                 int exit = report(pid, result, out, err);
                 if (exit == 0) {
                     explainDynamicLoadWarning(process, before, out);
@@ -94,19 +93,9 @@ final class AttachCommand {
         }
     }
 
-    /**
-     * A JVM started with a Security Manager: the agent would step aside at once (AgentMain) and report nothing back,
-     * and the user would read "did not report back". One installed later by the application is not seen here.
-     */
-    private static void checkNoSecurityManager(JvmProcess process, Properties properties) throws AttachException {
-        String manager = properties.getProperty("java.security.manager");
-        if (manager != null && !manager.equals("allow") && !manager.equals("disallow")) {
-            throw new AttachException("pid " + process.pid() + " runs with a Security Manager (-Djava.security.manager"
-                    + (manager.isEmpty() ? "" : "=" + manager) + "): the agent does not run under one, not attaching");
-        }
-    }
-
-    private static Properties awaitResult(File... candidates) throws AttachException {
+    /** @param before the target's system properties, to tell why nothing came */
+    private static Properties awaitResult(JvmProcess process, Properties before, File... candidates)
+            throws AttachException {
         long deadline = System.currentTimeMillis() + RESULT_WAIT_MILLIS;
         do {
             for (File file : candidates) {
@@ -126,6 +115,14 @@ final class AttachCommand {
                 break;
             }
         } while (System.currentTimeMillis() < deadline);
+        String manager = before.getProperty("java.security.manager");
+        if (manager != null && !manager.equals("disallow")) {
+            // The likeliest reason by far: the launcher cannot even write its report under such a policy.
+            throw new AttachException("the agent did not report back from pid " + process.pid() + ", which "
+                    + (manager.equals("allow") ? "allows a Security Manager" : "runs with a Security Manager")
+                    + " (-Djava.security.manager" + (manager.isEmpty() ? "" : "=" + manager) + "): the agent steps "
+                    + "aside under one whose policy does not grant ka-agent.jar AllPermission (its stderr says so)");
+        }
         throw new AttachException("the agent was loaded but did not report back: its stderr has the reason (is the "
                 + "JVM's /tmp writable?)");
     }
