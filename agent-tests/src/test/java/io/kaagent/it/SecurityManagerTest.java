@@ -124,7 +124,8 @@ class SecurityManagerTest {
         TestEnv.assumeSecurityManager();
         KernelSocketReader.assumeAvailable();
         try (EchoServer peer = EchoServer.start()) {
-            Path policy = loopbackPolicy(dir, 31);
+            // DEBUG: each socket is logged on the application's thread, under its Security Manager.
+            Path policy = loopbackPolicy(dir, 31, "debug");
             Path grants = dir.resolve("app.policy");
             Files.writeString(grants, """
                     grant codeBase "%s" {
@@ -148,7 +149,7 @@ class SecurityManagerTest {
                         () -> assertOptions(applied(31, 7, 4, 0), kernel, kernel.connection(ports[1], ports[2]),
                                 "accepted\n" + app.describe()));
 
-                Files.writeString(policy, Files.readString(loopbackPolicy(dir.resolve("next"), 41)));
+                Files.writeString(policy, Files.readString(loopbackPolicy(dir.resolve("next"), 41, "debug")));
                 app.awaitStderr(l -> l.startsWith("ka-agent: INFO policy reloaded"), Duration.ofSeconds(20));
                 app.sendLine("connect");
                 int next = SampleOutput.ports(app.awaitStdout("CONNECTED", TestEnv.STEP_TIMEOUT))[0];
@@ -161,13 +162,17 @@ class SecurityManagerTest {
 
     /** Every loopback connection, both ways: these idle seconds, intvl 7 s, cnt 4; the INFO lines logged. */
     private static Path loopbackPolicy(Path dir, int idleSeconds) throws IOException {
+        return loopbackPolicy(dir, idleSeconds, "info");
+    }
+
+    private static Path loopbackPolicy(Path dir, int idleSeconds, String log) throws IOException {
         Files.createDirectories(dir);
         return Policies.write(dir, """
                 version: 1
-                log: info
+                log: %s
                 rules:
                   - {name: loopback, cidr: ["127.0.0.0/8"], direction: both, idle: %ds, intvl: 7s, cnt: 4}
-                """.formatted(idleSeconds));
+                """.formatted(log, idleSeconds));
     }
 
     /** The start line in native mode, no WARN or ERROR of the agent's, no exception anywhere on stderr. */
