@@ -15,6 +15,7 @@ import java.security.AllPermission;
 import java.security.CodeSource;
 import java.security.Permissions;
 import java.security.ProtectionDomain;
+import java.security.cert.Certificate;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.Locale;
@@ -206,7 +207,7 @@ public final class AgentMain {
             super(parent);
             this.jar = new JarFile(jarFile, false);
             this.jarUrl = jarFile.toURI().toURL();
-            this.domain = allPermissions(AgentMain.class.getProtectionDomain().getCodeSource());
+            this.domain = allPermissions(new CodeSource(jarUrl, (Certificate[]) null));
         }
 
         /**

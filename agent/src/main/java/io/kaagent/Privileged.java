@@ -33,10 +33,7 @@ public final class Privileged {
      * agent's classes.
      */
     public static Thread newThread(final Runnable work, final String name) {
-        if (!POSSIBLE) {
-            return new Thread(work, name);
-        }
-        return AccessController.doPrivileged(new PrivilegedAction<Thread>() {
+        return run(new PrivilegedAction<Thread>() {
             @Override
             public Thread run() {
                 return new Thread(work, name);
