@@ -105,9 +105,14 @@ calls() {
   rm -rf "$classes"
   mkdir -p "$classes"
   javac -nowarn --release 17 -cp "$libraries" -d "$classes" benchmarks/calls/NativeCallCost.java
+  local helper=""
+  if command -v cc >/dev/null 2>&1; then
+    cc -O2 -fPIC -shared -o "$classes/libkeepalive_in_one_call.so" benchmarks/native/keepalive_in_one_call.c
+    helper="-Dbench.helper=$classes"
+  fi
   for jdk in ${JDKS//,/ }; do
     "$jdk" --add-opens java.base/sun.nio.ch=ALL-UNNAMED --add-opens java.base/java.io=ALL-UNNAMED \
-        --enable-native-access=ALL-UNNAMED ${CALLS:+-Dbench.calls=$CALLS} ${ROUNDS:+-Dbench.rounds=$ROUNDS} \
+        --enable-native-access=ALL-UNNAMED ${CALLS:+-Dbench.calls=$CALLS} ${ROUNDS:+-Dbench.rounds=$ROUNDS} $helper \
         -cp "$classes:$libraries" io.kaagent.bench.calls.NativeCallCost
   done
 }

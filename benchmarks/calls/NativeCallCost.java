@@ -22,7 +22,10 @@ import jnr.ffi.annotations.IgnoreError;
  * What Java pays to reach the kernel for the four keepalive options, by each way a JVM has of calling setsockopt: the
  * agent's (jnr-ffi, values in direct memory, errno saved), jnr-ffi without errno, the JDK's own JNI method that every
  * {@code setOption} ends in ({@code sun.nio.ch.Net.setIntOption0}), and on JDK 22+ the foreign function API, with and
- * without {@code Linker.Option.critical} (no thread-state transition). The four calls on one unconnected TCP socket,
+ * without {@code Linker.Option.critical} (no thread-state transition); and, where {@code -Dbench.helper} names the
+ * directory of {@code libkeepalive_in_one_call.so} ({@code benchmarks/native/keepalive_in_one_call.c}), one jnr-ffi
+ * call to a C function that makes the four: what crossing into C once instead of four times would save. The four
+ * calls on one unconnected TCP socket,
  * as the C warm loop of {@code benchmarks/native/setsockopt_cost.c} makes them (compare with its "the four keepalive
  * options" row: the same kernel work, without Java). Ways take turns round after round, so load hits all alike.
  *
@@ -40,6 +43,11 @@ public final class NativeCallCost {
     /** The agent's binding (io.kaagent.nativeio.LibC): errno saved after each call. */
     public interface LibC {
         int setsockopt(int fd, int level, int option, Pointer value, int length);
+    }
+
+    /** benchmarks/native/keepalive_in_one_call.c */
+    public interface InOneCall {
+        int keepalive_in_one_call(int fd, Pointer values, int setUserTimeout);
     }
 
     @IgnoreError
@@ -91,6 +99,19 @@ public final class NativeCallCost {
                 | noErrno.setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, interval, 4)
                 | noErrno.setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, count, 4)
                 | noErrno.setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, on, 4)));
+        String helper = System.getProperty("bench.helper");
+        if (helper != null) {
+            InOneCall inOneCall = LibraryLoader.create(InOneCall.class).search(helper).failImmediately()
+                    .load("keepalive_in_one_call");
+            Pointer five = Memory.allocateDirect(jnr.ffi.Runtime.getRuntime(libc), 20);
+            five.putInt(0, 30);
+            five.putInt(4, 5);
+            five.putInt(8, 3);
+            five.putInt(12, 0);
+            five.putInt(16, 1);
+            ways.add(new Named("jnr-ffi, one call to a C function making the four",
+                    () -> inOneCall.keepalive_in_one_call(fd, five, 0)));
+        }
         MethodHandle net = jdkSetIntOption();
         ways.add(new Named("JDK's JNI, Net.setIntOption0 (what setOption ends in)", () -> {
             net.invokeExact(descriptor, false, IPPROTO_TCP, TCP_KEEPIDLE, 30, false);
@@ -149,7 +170,10 @@ public final class NativeCallCost {
                     sorted[rounds / 2], sorted[0], sorted[rounds - 1],
                     w == 0 ? "" : String.format(Locale.ROOT, "%+.0f", paired[rounds / 2]));
         }
-        if (ways.size() < 5) {
+        if (helper == null) {
+            System.out.println("(no C compiler: no row for one call to a C function making the four)");
+        }
+        if (ways.stream().noneMatch(named -> named.name.startsWith("foreign"))) {
             System.out.println("(the foreign function API rows need JDK 22 or later)");
         }
     }
