@@ -35,6 +35,8 @@ final class LaunchPolicyRead implements Runnable {
      */
     private final CountDownLatch verdict = new CountDownLatch(1);
     private final Runnable afterwards;
+    /** Where the policy may come from; null when caching is off. Set on the read's thread. */
+    private PolicyCache cache;
     private PolicyWatcher.Stamp stamp;
     /** What makes a JVM's exit wait for this read's verdict (Agent#waitForPolicyAtExit); null when none. */
     private volatile Thread exitHook;
@@ -67,7 +69,8 @@ final class LaunchPolicyRead implements Runnable {
             // Stamped before it is read: an edit made while the agent starts is then a change the watcher sees.
             stamp = PolicyWatcher.Stamp.of(file);
             Agent.delayForTests("ka.agent.test.policyDelayMillis");
-            policy = PolicySources.load(file, env, PolicyCache.forUser(), new Runnable() {
+            cache = PolicyCache.forUser();
+            policy = PolicySources.load(file, env, cache, new Runnable() {
                 @Override
                 public void run() {
                     verdict.countDown();
@@ -93,6 +96,13 @@ final class LaunchPolicyRead implements Runnable {
             afterwards.run();
         } catch (Throwable t) {
             // best effort, and nothing the application could notice
+        }
+        try {
+            if (cache != null) {
+                cache.tidy();
+            }
+        } catch (Throwable t) {
+            // best effort too: an untidy cache directory costs only disk space
         }
     }
 

@@ -144,6 +144,72 @@ class CleanStartTest {
     }
 
     /**
+     * The compiled policies kept stay bounded: a JVM that compiles a policy text not met before removes the oldest
+     * entries beyond 64 once its policy is in force, and a JVM served from an entry marks it used (its time, once a
+     * day at most), so that the entries kept are those used last. Here 70 entries of other policies, untouched for
+     * ten days, wait in the directory: the first JVM leaves 64, its own among them; the second, whose entry is made
+     * to look ten days old, is served from it and marks it used again.
+     */
+    @Test
+    void theCompiledPoliciesKeptAreTheOnesUsedLast(@TempDir Path dir) throws Exception {
+        Path tmp = Files.createDirectory(dir.resolve("tmp"));
+        Path cache = Files.createDirectory(tmp.resolve("ka-agent-" + System.getProperty("user.name")),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        long tenDaysAgo = System.currentTimeMillis() - TimeUnit.DAYS.toMillis(10);
+        for (int i = 0; i < 70; i++) {
+            Path other = Files.write(cache.resolve("policy-" + Integer.toHexString(0xa000 + i) + "-99.bin"),
+                    new byte[] {(byte) i});
+            Files.setLastModifiedTime(other, java.nio.file.attribute.FileTime.fromMillis(tenDaysAgo + i * 60_000L));
+        }
+        int port = FreePorts.allocate(1)[0];
+        Path policy = Policies.write(dir, """
+                version: 1
+                rules:
+                  - {name: hello, port: %d, direction: both, idle: 31s, intvl: 7s, cnt: 4}
+                """.formatted(port));
+        Path own;
+        try (ChildJvm first = ChildJvm.builder().agent(policy).sysProp("java.io.tmpdir", tmp.toString())
+                .mainClass(WAIT_APP).start()) {
+            first.awaitStdout("READY", TestEnv.START_TIMEOUT);
+            awaitTrue(() -> policyEntries(cache).size() == 64, "64 compiled policies left; " + first.describe());
+            List<Path> left = policyEntries(cache);
+            own = left.stream().filter(p -> !p.getFileName().toString().endsWith("-99.bin")).findFirst().orElseThrow();
+            for (int i = 0; i < 70; i++) {
+                Path other = cache.resolve("policy-" + Integer.toHexString(0xa000 + i) + "-99.bin");
+                assertEquals(i >= 7, Files.exists(other), "the oldest go: " + other.getFileName());
+            }
+        }
+        Files.setLastModifiedTime(own, java.nio.file.attribute.FileTime.fromMillis(tenDaysAgo));
+        try (ChildJvm second = ChildJvm.builder().agent(policy).sysProp("java.io.tmpdir", tmp.toString())
+                .mainClass(WAIT_APP).start()) {
+            second.awaitStdout("READY", TestEnv.START_TIMEOUT);
+            awaitTrue(() -> Files.getLastModifiedTime(own).toMillis() > tenDaysAgo + TimeUnit.DAYS.toMillis(9),
+                    "the entry it was served from is marked used; " + second.describe());
+            assertEquals(64, policyEntries(cache).size(), "a JVM that wrote nothing removes nothing");
+        }
+    }
+
+    private static List<Path> policyEntries(Path cache) throws Exception {
+        try (Stream<Path> files = Files.list(cache)) {
+            return files.filter(p -> p.getFileName().toString().startsWith("policy-")).collect(Collectors.toList());
+        }
+    }
+
+    private interface Condition {
+        boolean holds() throws Exception;
+    }
+
+    private static void awaitTrue(Condition condition, String what) throws Exception {
+        long deadline = System.nanoTime() + TestEnv.START_TIMEOUT.toNanos();
+        while (!condition.holds()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within " + TestEnv.START_TIMEOUT + ": " + what);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /**
      * The hook cache: a JVM whose JDK and agent build rewrote the socket classes before gets them from the cache and
      * never loads ASM, and its hooks still run (DEBUG: one decision line each for the connect and the accept).
      * The second needs none of the agent's relocated libraries either (their nested jar is never opened) but the

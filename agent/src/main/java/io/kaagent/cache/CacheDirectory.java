@@ -11,8 +11,13 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -34,6 +39,8 @@ public final class CacheDirectory {
     private static final Integer ROOT_UID = 0;
     /** How old a temporary file must be before it is removed: younger ones may be a starting JVM's. */
     static final long STALE_TEMPORARY_MILLIS = 60L * 60 * 1000;
+    /** How old an entry's time must be before {@link #markUsed} sets it again. */
+    static final long USED_MARK_MILLIS = 24L * 60 * 60 * 1000;
 
     /** The user whose directory, filled at an image's build, every other user may read: see {@link #primed}. */
     static final String PRIMING_USER = "root";
@@ -297,7 +304,64 @@ public final class CacheDirectory {
         }
     }
 
-    /** rw for the owner, nothing for anybody else (java.io: no NIO permission sets, see check); false if refused. */
+    /**
+     * Removes the oldest entries of one kind (names starting with {@code prefix}, ending with {@code suffix}) beyond
+     * the {@code keep} most recently modified, and temporary files older than an hour. Entries written within the
+     * last hour stay whatever their number: one may be a starting JVM's, about to be read back. Best effort: a JVM
+     * that reads an entry removed meanwhile has a miss and writes it anew.
+     *
+     * @return how many entries were removed
+     */
+    public int keepNewest(String prefix, String suffix, int keep, long now) {
+        if (readOnlyOfRoot || !usable(false)) {
+            return 0;
+        }
+        File[] files = directory.listFiles();
+        if (files == null) {
+            return 0;
+        }
+        List<File> entries = new ArrayList<File>();
+        for (File file : files) {
+            String name = file.getName();
+            if (name.startsWith(prefix) && name.endsWith(suffix)) {
+                entries.add(file);
+            }
+        }
+        int removed = 0;
+        if (entries.size() > keep) {
+            final Map<File, Long> modified = new HashMap<File, Long>();
+            for (File entry : entries) {
+                modified.put(entry, entry.lastModified()); // once each: another JVM may touch one while this sorts
+            }
+            Collections.sort(entries, new Comparator<File>() {
+                @Override
+                public int compare(File a, File b) {
+                    return modified.get(b).compareTo(modified.get(a)); // newest first
+                }
+            });
+            for (File old : entries.subList(keep, entries.size())) {
+                if (now - modified.get(old) > STALE_TEMPORARY_MILLIS && old.delete()) {
+                    removed++;
+                }
+            }
+        }
+        removeStaleTemporaries(now);
+        return removed;
+    }
+
+    /**
+     * Marks an entry of this user's directory as just used, when it was last marked more than a day ago: the
+     * entries {@link #keepNewest} keeps are then the ones in use, not only the ones written last. Once a day at
+     * most, so that a warm start writes nothing. Best effort.
+     */
+    public void markUsed(String name, long now) {
+        File entry = file(name);
+        long modified = entry.lastModified();
+        if (modified > 0 && now - modified > USED_MARK_MILLIS && !readOnlyOfRoot && usable(false)) {
+            entry.setLastModified(now);
+        }
+    }
+
     /**
      * The JDK's exit hook deletes the file if the JVM ends before its writer does (only a JVM killed in those few
      * milliseconds leaves it). A registration refused because the hook already ran means the JVM is ending: daemon
@@ -313,6 +377,7 @@ public final class CacheDirectory {
         }
     }
 
+    /** rw for the owner, nothing for anybody else (java.io: no NIO permission sets, see check); false if refused. */
     static boolean makeOwnerOnly(File file) {
         return file.setReadable(false, false) && file.setReadable(true, true) && file.setWritable(false, false)
                 && file.setWritable(true, true);

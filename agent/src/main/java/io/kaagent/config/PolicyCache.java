@@ -21,13 +21,24 @@ import io.kaagent.policy.Policy;
  * Entries live in the {@link CacheDirectory}. An entry holds the agent's {@link BuildId} and the policy file's whole
  * text, compared byte for byte before use: neither an edit of the file, a hash collision nor another build of the
  * agent can pass for it. Only valid policies are written; anything unexpected is a miss, and the YAML is read as
- * without a cache. {@code -Dka.agent.policy.cache=false} turns it off ({@code -Dka.agent.cache=false} every cache).
+ * without a cache. The directory keeps the {@link #KEPT_ENTRIES} policies used last ({@link #tidy}). {@code -Dka.agent.policy.cache=false} turns it off ({@code -Dka.agent.cache=false} every cache).
  */
 public final class PolicyCache {
     private static final int MAGIC = 0x4b415043; // "KAPC"
+    private static final String PREFIX = "policy-";
+    private static final String SUFFIX = ".bin";
+    /**
+     * Entries kept when a new one is written ({@link #tidy}): every policy text a user's JVMs met would otherwise stay
+     * for good, ~1-5 KiB each (a policy file generated with a timestamp in it writes one per deployment).
+     */
+    static final int KEPT_ENTRIES = 64;
     private final CacheDirectory directory;
     private final String buildId;
     private final AtomicLong hits = new AtomicLong();
+    /** The entry this JVM last loaded its policy from; null if none. */
+    private volatile String used;
+    /** Whether this JVM wrote an entry (or tried to: writing is best effort). */
+    private volatile boolean wrote;
 
     PolicyCache(CacheDirectory directory, String buildId) {
         this.directory = directory;
@@ -74,11 +85,28 @@ public final class PolicyCache {
         Policy cached = read(entry, text, source, knownValid);
         if (cached != null) {
             hits.incrementAndGet();
+            used = entry;
             return cached;
         }
         Policy policy = PolicyLoader.parseFileBytes(text, source);
         write(entry, text, policy);
         return policy;
+    }
+
+    /**
+     * Keeps the directory to the {@link #KEPT_ENTRIES} policies used last: the entry this JVM was served from is
+     * marked used (once a day at most), and once this JVM wrote one the oldest beyond that number go. Called after
+     * the policy's verdict, off the way to a short JVM's exit; a warm start only reads the entry's time. Best effort.
+     */
+    public void tidy() {
+        long now = System.currentTimeMillis();
+        String served = used;
+        if (served != null) {
+            directory.markUsed(served, now);
+        }
+        if (wrote) {
+            directory.keepNewest(PREFIX, SUFFIX, KEPT_ENTRIES, now);
+        }
     }
 
     /** Loads served from the cache (for tests). */
@@ -89,7 +117,7 @@ public final class PolicyCache {
     private static String entryName(byte[] text) {
         CRC32 crc = new CRC32();
         crc.update(text, 0, text.length);
-        return "policy-" + Long.toHexString(crc.getValue()) + "-" + text.length + ".bin";
+        return PREFIX + Long.toHexString(crc.getValue()) + "-" + text.length + SUFFIX;
     }
 
     private Policy read(String entry, byte[] text, String source, Runnable knownValid) {
@@ -117,6 +145,7 @@ public final class PolicyCache {
         try {
             directory.write(entry, new EntryWriter(text.length + 512).writeInt(MAGIC).writeString(buildId)
                     .writeBytes(text).writeRaw(CompiledPolicy.toBytes(policy)).toByteArray());
+            wrote = true;
         } catch (RuntimeException e) {
             // not cached this time
         }

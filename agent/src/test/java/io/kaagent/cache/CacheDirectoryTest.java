@@ -36,6 +36,49 @@ class CacheDirectoryTest {
     }
 
     @Test
+    void keepNewestRemovesOnlyTheOldestOfOneKind(@TempDir Path dir) throws Exception {
+        CacheDirectory cache = new CacheDirectory(dir.resolve("ka-agent-test").toFile());
+        long now = System.currentTimeMillis();
+        long day = 24L * 60 * 60 * 1000;
+        for (int i = 0; i < 5; i++) {
+            cache.write("kind-" + i + ".bin", new byte[] {(byte) i});
+            assertTrue(cache.file("kind-" + i + ".bin").setLastModified(now - (10 - i) * day));
+        }
+        cache.write("other-0.bin", new byte[] {9});
+        assertTrue(cache.file("other-0.bin").setLastModified(now - 20 * day));
+        cache.write("kind-young.bin", new byte[] {7}); // written just now: kept whatever the count
+        cache.write("kind-x.bin.1234-1.tmp", new byte[] {8}); // left by a JVM killed while writing
+        assertTrue(cache.file("kind-x.bin.1234-1.tmp").setLastModified(now - 2 * CacheDirectory.STALE_TEMPORARY_MILLIS));
+
+        assertEquals(4, cache.keepNewest("kind-", ".bin", 2, now));
+        assertTrue(cache.file("kind-young.bin").isFile());
+        assertTrue(cache.file("kind-4.bin").isFile(), "the newest old one makes two");
+        for (int i = 0; i < 4; i++) {
+            assertFalse(cache.file("kind-" + i + ".bin").exists(), "kind-" + i);
+        }
+        assertTrue(cache.file("other-0.bin").isFile(), "another kind is not counted, nor removed");
+        assertFalse(cache.file("kind-x.bin.1234-1.tmp").exists(), "a stale temporary file goes too");
+        assertEquals(0, cache.keepNewest("kind-", ".bin", 2, now), "nothing more to remove");
+    }
+
+    @Test
+    void markUsedSetsTheTimeOnceADayAtMost(@TempDir Path dir) throws Exception {
+        CacheDirectory cache = new CacheDirectory(dir.resolve("ka-agent-test").toFile());
+        long now = System.currentTimeMillis();
+        cache.write("entry.bin", new byte[] {1});
+        long twoDaysAgo = now - 2 * CacheDirectory.USED_MARK_MILLIS;
+        long anHourAgo = now - 60 * 60 * 1000;
+        assertTrue(cache.file("entry.bin").setLastModified(anHourAgo));
+        cache.markUsed("entry.bin", now);
+        assertEquals(anHourAgo, cache.file("entry.bin").lastModified(), "marked within the day: left alone");
+        assertTrue(cache.file("entry.bin").setLastModified(twoDaysAgo));
+        cache.markUsed("entry.bin", now);
+        assertEquals(now, cache.file("entry.bin").lastModified());
+        cache.markUsed("missing.bin", now);
+        assertFalse(cache.file("missing.bin").exists(), "nothing made for an entry that is not there");
+    }
+
+    @Test
     void aDirectoryOthersMayWriteIsNotUsed(@TempDir Path dir) throws Exception {
         Path shared = Files.createDirectory(dir.resolve("shared"));
         Files.write(shared.resolve("entry.bin"), new byte[] {1, 2, 3});

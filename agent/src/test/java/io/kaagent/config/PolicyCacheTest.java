@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -133,6 +134,76 @@ class PolicyCacheTest {
         assertFalse(cacheDir.exists() && cacheDir.listFiles().length > 0, "nothing cached for a broken policy");
         String missing = assertThrows(PolicyException.class, () -> cache.load(dir.resolve("nope.yml"))).getMessage();
         assertTrue(missing.endsWith("nope.yml: no such file"), missing);
+    }
+
+    @Test
+    void theDirectoryKeepsThePoliciesUsedLast(@TempDir Path dir) throws Exception {
+        File cacheDir = dir.resolve("cache").toFile();
+        long now = System.currentTimeMillis();
+        long tenDaysAgo = now - 10L * 24 * 60 * 60 * 1000;
+        int written = PolicyCache.KEPT_ENTRIES + 6;
+        List<Path> files = new ArrayList<>();
+        List<File> entries = new ArrayList<>();
+        for (int i = 0; i < written; i++) { // as many JVMs, each meeting a policy text of its own
+            Path file = dir.resolve("policy-" + i + ".yml");
+            write(file, "version: 1\nrules:\n  - {name: db, port: " + (5000 + i) + "}\n");
+            PolicyCache jvm = new PolicyCache(cacheDir, "1.2.3");
+            jvm.load(file);
+            jvm.tidy();
+            files.add(file);
+            entries.add(newEntry(cacheDir, entries));
+        }
+        assertEquals(written, policyEntries(cacheDir), "entries written within the hour are never removed");
+        for (int i = 0; i < written; i++) { // as if written days ago, a minute apart
+            assertTrue(entries.get(i).setLastModified(tenDaysAgo + i * 60_000L));
+        }
+
+        PolicyCache usesTheOldest = new PolicyCache(cacheDir, "1.2.3");
+        usesTheOldest.load(files.get(0));
+        assertEquals(1, usesTheOldest.hits());
+        usesTheOldest.tidy();
+        assertTrue(entries.get(0).lastModified() >= now, "an entry used, last marked days ago, is marked used now");
+        assertEquals(written, policyEntries(cacheDir), "a JVM that wrote nothing removes nothing");
+
+        Path newPolicy = dir.resolve("new.yml");
+        write(newPolicy, "version: 1\nrules:\n  - {name: cache, port: 6379}\n");
+        PolicyCache writesOneMore = new PolicyCache(cacheDir, "1.2.3");
+        writesOneMore.load(newPolicy);
+        writesOneMore.tidy();
+        assertEquals(PolicyCache.KEPT_ENTRIES, policyEntries(cacheDir));
+        for (int i = 0; i < written; i++) {
+            // the first is used; 1..7 are the oldest of the rest (the new one and the first push out two more)
+            assertEquals(i == 0 || i > 7, entries.get(i).exists(), "entry of policy " + i);
+        }
+        PolicyCache later = new PolicyCache(cacheDir, "1.2.3");
+        later.load(files.get(0));
+        later.load(newPolicy);
+        later.load(files.get(written - 1));
+        assertEquals(3, later.hits(), "the entries used last are still served");
+        later.load(files.get(1));
+        assertEquals(3, later.hits(), "a removed one is a miss, read from its YAML again");
+
+        long anHourAgo = System.currentTimeMillis() - 60 * 60 * 1000;
+        assertTrue(entries.get(0).setLastModified(anHourAgo));
+        long untouched = entries.get(8).lastModified();
+        PolicyCache sameDay = new PolicyCache(cacheDir, "1.2.3");
+        sameDay.load(files.get(0));
+        sameDay.tidy();
+        assertEquals(1, sameDay.hits());
+        assertEquals(anHourAgo, entries.get(0).lastModified(), "marked used today already: a warm start writes nothing");
+        assertEquals(untouched, entries.get(8).lastModified(), "an entry not used keeps its time");
+    }
+
+    /** The one entry of the directory that is not among those already known. */
+    private static File newEntry(File directory, List<File> known) {
+        List<File> added = new ArrayList<>(Arrays.asList(directory.listFiles()));
+        added.removeAll(known);
+        assertEquals(1, added.size(), "one new entry: " + added);
+        return added.get(0);
+    }
+
+    private static long policyEntries(File directory) {
+        return Arrays.stream(directory.listFiles()).filter(f -> f.getName().startsWith("policy-")).count();
     }
 
     private static void write(Path file, String text) throws IOException {
