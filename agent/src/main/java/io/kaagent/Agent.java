@@ -44,6 +44,8 @@ public final class Agent {
     private static final long NATIVE_DELAY_MILLIS = 1000;
     /** How often the init thread, its work done, drops the state of sockets the garbage collector took. */
     private static final long HOUSEKEEPING_MILLIS = 5000;
+    /** How often the init thread looks for a platform MBean server to register the MBean in, until there is one. */
+    private static final long MBEAN_SERVER_POLL_MILLIS = 1000;
     private static final String NOTHING_APPLIES = "neither native setsockopt nor the JDK fallback is available in "
             + "this JVM; the agent applies nothing (its log on the JVM's stderr has the reasons)";
     /**
@@ -757,24 +759,38 @@ public final class Agent {
             Policy policy = runtime.policy();
             AgentLog.info("ka-agent " + version() + (attached ? " attached" : " started") + ": policy "
                     + policy.source() + ", " + policy.rules().size() + " rules, " + applier.mode() + " mode");
-            if (!hasJmx()) {
+            boolean mbeanDone = !hasJmx();
+            if (mbeanDone) {
                 AgentLog.debug("no JMX in this runtime (no java.management module): MBean "
                         + KeepAliveStats.OBJECT_NAME + " not registered");
-            } else {
-                try {
-                    KeepAliveStats.register(runtime);
-                } catch (Throwable t) {
-                    AgentLog.warn("JMX MBean " + KeepAliveStats.OBJECT_NAME + " not registered: " + t);
-                }
             }
             Thread.currentThread().setName("ka-agent-housekeeping");
+            long housekeepingDue = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(HOUSEKEEPING_MILLIS);
             while (true) {
+                if (!mbeanDone) {
+                    mbeanDone = registerMBeanOnceThereIsAServer(runtime);
+                }
+                long untilHousekeeping = TimeUnit.NANOSECONDS.toMillis(housekeepingDue - System.nanoTime());
                 try {
-                    Thread.sleep(HOUSEKEEPING_MILLIS);
+                    Thread.sleep(Math.max(1, mbeanDone ? untilHousekeeping
+                            : Math.min(untilHousekeeping, MBEAN_SERVER_POLL_MILLIS)));
                 } catch (InterruptedException e) {
                     return;
                 }
-                runtime.dropCollectedSockets();
+                if (System.nanoTime() - housekeepingDue >= 0) {
+                    runtime.dropCollectedSockets();
+                    housekeepingDue = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(HOUSEKEEPING_MILLIS);
+                }
+            }
+        }
+
+        /** @return true once there is nothing more to do: registered, or refused (said once) */
+        private static boolean registerMBeanOnceThereIsAServer(KeepAliveRuntime runtime) {
+            try {
+                return KeepAliveStats.registerOnceThereIsAServer(runtime);
+            } catch (Throwable t) {
+                AgentLog.warn("JMX MBean " + KeepAliveStats.OBJECT_NAME + " not registered: " + t);
+                return true;
             }
         }
     }

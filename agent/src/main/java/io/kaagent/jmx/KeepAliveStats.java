@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import javax.management.MBeanServer;
+import javax.management.MBeanServerFactory;
 import javax.management.ObjectName;
 
 import io.kaagent.policy.Rule;
@@ -21,8 +22,26 @@ public final class KeepAliveStats implements KeepAliveMXBean {
         this.runtime = runtime;
     }
 
+    /**
+     * Registers the MBean once the JVM has a platform MBean server, and never makes one itself: making it registers
+     * the JDK's own MXBeans too, ~1,000 classes, ~3 MiB of metaspace and 9-17 MiB of RSS (BENCHMARKS.md), more than
+     * the rest of the agent. Whatever can read the MBean made one first: the application or its server, another agent,
+     * {@code -Dcom.sun.management.jmxremote}, jconsole or {@code jcmd ManagementAgent.start}. The platform server is
+     * made by {@link MBeanServerFactory#createMBeanServer()}, which lists it for {@code findMBeanServer}; a server the
+     * application made for itself that way counts too (the platform one is then made here: the rare case).
+     *
+     * @return whether the MBean is registered now (false: no MBean server yet, ask again later)
+     */
+    public static boolean registerOnceThereIsAServer(KeepAliveRuntime runtime) throws Exception {
+        if (MBeanServerFactory.findMBeanServer(null).isEmpty()) {
+            return false;
+        }
+        register(runtime);
+        return true;
+    }
+
     /** Registers (or, after a re-attach, replaces) the MBean in the platform MBean server. */
-    public static void register(KeepAliveRuntime runtime) throws Exception {
+    static void register(KeepAliveRuntime runtime) throws Exception {
         MBeanServer server = ManagementFactory.getPlatformMBeanServer();
         ObjectName name = new ObjectName(OBJECT_NAME);
         if (server.isRegistered(name)) {
