@@ -99,8 +99,8 @@ syscalls() {
 calls() {
   local classpath_file="$TARGET/calls-classpath.txt" classes="$TARGET/calls-classes" libraries jdk
   mkdir -p "$TARGET"
-  mvn -B -q -ntp -pl agent dependency:build-classpath -Dmdep.outputFile="$(pwd)/$classpath_file" \
-      -Dmdep.includeScope=runtime
+  mvn -B -q -ntp -f benchmarks/calls/pom.xml dependency:build-classpath \
+      -Dmdep.outputFile="$(pwd)/$classpath_file" -Dmdep.includeScope=runtime
   libraries="$(cat "$classpath_file")"
   rm -rf "$classes"
   mkdir -p "$classes"

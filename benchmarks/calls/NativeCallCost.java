@@ -20,7 +20,8 @@ import jnr.ffi.annotations.IgnoreError;
 
 /**
  * What Java pays to reach the kernel for the four keepalive options, by each way a JVM has of calling setsockopt: the
- * agent's (jnr-ffi, values in direct memory, errno saved), jnr-ffi without errno, the JDK's own JNI method that every
+ * agent's (jffi's invoker called directly, values in native memory, errno saved), jnr-ffi's (the agent's until
+ * 2026-12-03: a generated stub over the same invoker), jnr-ffi without errno, the JDK's own JNI method that every
  * {@code setOption} ends in ({@code sun.nio.ch.Net.setIntOption0}), and on JDK 22+ the foreign function API, with and
  * without {@code Linker.Option.critical} (no thread-state transition); and, where {@code -Dbench.helper} names the
  * directory of {@code libkeepalive_in_one_call.so} ({@code benchmarks/native/keepalive_in_one_call.c}), one jnr-ffi
@@ -29,7 +30,8 @@ import jnr.ffi.annotations.IgnoreError;
  * as the C warm loop of {@code benchmarks/native/setsockopt_cost.c} makes them (compare with its "the four keepalive
  * options" row: the same kernel work, without Java). Ways take turns round after round, so load hits all alike.
  *
- * <p>Run by {@code bash benchmarks/run.sh calls}, which puts jnr-ffi on the class path and passes
+ * <p>Run by {@code bash benchmarks/run.sh calls}, which puts jnr-ffi and jffi on the class path
+ * ({@code benchmarks/calls/pom.xml}) and passes
  * {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED --enable-native-access=ALL-UNNAMED}. Prints a Markdown table.
  */
 public final class NativeCallCost {
@@ -40,7 +42,7 @@ public final class NativeCallCost {
     private static final int SOL_SOCKET = 1;
     private static final int SO_KEEPALIVE = 9;
 
-    /** The agent's binding (io.kaagent.nativeio.LibC): errno saved after each call. */
+    /** The agent's binding until 2026-12-03: errno saved after each call. */
     public interface LibC {
         int setsockopt(int fd, int level, int option, Pointer value, int length);
     }
@@ -91,7 +93,19 @@ public final class NativeCallCost {
         long address = values.address();
 
         List<Named> ways = new ArrayList<>();
-        ways.add(new Named("jnr-ffi, errno saved (the agent's)", () -> libc.setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE,
+        // The agent's (io.kaagent.nativeio.LibC): setsockopt's address and call context, invokeN5, errno saved.
+        com.kenai.jffi.CallContext context = com.kenai.jffi.CallContext.getCallContext(com.kenai.jffi.Type.SINT,
+                new com.kenai.jffi.Type[] {com.kenai.jffi.Type.SINT, com.kenai.jffi.Type.SINT,
+                    com.kenai.jffi.Type.SINT, com.kenai.jffi.Type.POINTER, com.kenai.jffi.Type.SINT},
+                com.kenai.jffi.CallingConvention.DEFAULT, true);
+        long function = com.kenai.jffi.Library.getDefault().getSymbolAddress("setsockopt");
+        com.kenai.jffi.Invoker invoker = com.kenai.jffi.Invoker.getInstance();
+        ways.add(new Named("jffi's invoker, errno saved (the agent's)",
+                () -> (int) invoker.invokeN5(context, function, fd, IPPROTO_TCP, TCP_KEEPIDLE, address, 4)
+                        | (int) invoker.invokeN5(context, function, fd, IPPROTO_TCP, TCP_KEEPINTVL, address + 4, 4)
+                        | (int) invoker.invokeN5(context, function, fd, IPPROTO_TCP, TCP_KEEPCNT, address + 8, 4)
+                        | (int) invoker.invokeN5(context, function, fd, SOL_SOCKET, SO_KEEPALIVE, address + 12, 4)));
+        ways.add(new Named("jnr-ffi, errno saved (the agent's until 2026-12-03)", () -> libc.setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE,
                 idle, 4) | libc.setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, interval, 4)
                 | libc.setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, count, 4)
                 | libc.setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, on, 4)));

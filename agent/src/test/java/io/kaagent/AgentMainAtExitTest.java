@@ -66,7 +66,7 @@ class AgentMainAtExitTest {
                 ClassLoader loader = (ClassLoader) hidden.newInstance(new File(jar),
                         ClassLoader.getSystemClassLoader().getParent());
                 try {
-                    loader.loadClass("io.kaagent.shaded.jnr.ffi.Pointer");
+                    loader.loadClass("io.kaagent.shaded.snakeyaml.engine.v2.api.Load");
                     System.out.println(when + ": " + state + ", loaded");
                 } catch (ClassNotFoundException expected) {
                     System.out.println(when + ": " + state + ", not found");

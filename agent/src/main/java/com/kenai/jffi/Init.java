@@ -12,7 +12,7 @@ package com.kenai.jffi;
  * both places.</li>
  * </ul>
  * Here the agent copies the stub once into its private cache directory and hands its path over through
- * {@link #useStub} before jnr-ffi is first used (io.kaagent.nativeio.JffiStub): this class lives in jffi's module,
+ * {@link #useStub} before jffi is first used (io.kaagent.nativeio.JffiStub): this class lives in jffi's module,
  * which cannot read the agent's, so it only loads what it is given. Without a path, loading fails with that reason and
  * the agent uses its JDK fallback.
  */

@@ -16,7 +16,7 @@ import java.util.zip.ZipEntry;
 import io.kaagent.Privileged;
 
 /**
- * Opens the agent's relocated libraries (jnr-ffi, jffi, SnakeYAML Engine, ASM, Byte Buddy's agent, tinylog: ~1,600
+ * Opens the agent's relocated libraries (jffi, SnakeYAML Engine, Byte Buddy's ASM and agent, tinylog: ~670
  * classes), which the agent jar carries as one nested jar, {@code inst/libs.jar}. The JDK indexes every entry of a
  * {@code -javaagent} jar when it opens it, in every JVM, before premain: ~1,800 entries cost a cold JVM 5-6 ms of
  * its start (measured, JDK 17 and 25), while a start whose caches are warm needs none of these libraries. They are
@@ -103,7 +103,7 @@ public final class LibraryJar implements Function<JarFile, JarFile> {
     }
 
     /**
-     * Other builds' copies (2.6 MB each) untouched for a day: an upgraded fleet would otherwise pile them up. A day,
+     * Other builds' copies (1.3 MB each) untouched for a day: an upgraded fleet would otherwise pile them up. A day,
      * not at once: while two builds run side by side, each would delete the other's copy and copy its own out again
      * at every start. A JVM that has a removed copy open goes on reading it. Also temporary files older than an hour
      * ({@link CacheDirectory#removeStaleTemporaries}): a JVM killed while it writes an entry leaves one behind, up to

@@ -3,9 +3,6 @@ package io.kaagent.nativeio;
 import java.io.Closeable;
 import java.io.IOException;
 
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.Runtime;
-
 /**
  * Reads the keepalive options of another process's sockets, as the kernel has them: {@code pidfd_open(2)} on the
  * process, {@code pidfd_getfd(2)} duplicates one of its descriptors into this process, {@code getsockopt(2)} reads
@@ -21,15 +18,13 @@ public final class ForeignSockets implements Closeable {
     private static final int EBADF = 9;
     private static final int ENOSYS = 38;
 
-    private final Syscalls libc;
-    private final Runtime runtime;
+    private final LibC libc;
     private final NativeSocketOptions options;
     private final long pid;
     private final int pidfd;
 
-    private ForeignSockets(Syscalls libc, NativeSocketOptions options, long pid, int pidfd) {
+    private ForeignSockets(LibC libc, NativeSocketOptions options, long pid, int pidfd) {
         this.libc = libc;
-        this.runtime = Runtime.getRuntime(libc);
         this.options = options;
         this.pid = pid;
         this.pidfd = pidfd;
@@ -37,17 +32,17 @@ public final class ForeignSockets implements Closeable {
 
     /** @throws IOException with a one-line reason: no such process, no permission, a kernel without pidfd_getfd */
     public static ForeignSockets open(long pid) throws IOException {
-        Syscalls libc;
+        LibC libc;
         NativeSocketOptions options;
         try {
-            options = NativeSocketOptions.load();
-            libc = LibraryLoader.create(Syscalls.class).failImmediately().load("c");
+            options = NativeSocketOptions.load(); // loads jffi's stub, which LibC needs
+            libc = LibC.load();
         } catch (Throwable t) {
             throw new IOException("native access is unavailable here: " + t.getMessage(), t);
         }
         long fd = libc.syscall(SYS_PIDFD_OPEN, pid, 0, 0);
         if (fd < 0) {
-            int errno = Runtime.getRuntime(libc).getLastError();
+            int errno = libc.errno();
             throw new IOException("pidfd_open(" + pid + ") failed: " + explain(libc, errno));
         }
         return new ForeignSockets(libc, options, pid, (int) fd);
@@ -57,7 +52,7 @@ public final class ForeignSockets implements Closeable {
     public SocketReading read(int targetFd) throws IOException {
         long dup = libc.syscall(SYS_PIDFD_GETFD, pidfd, targetFd, 0);
         if (dup < 0) {
-            int errno = runtime.getLastError();
+            int errno = libc.errno();
             throw new IOException("pidfd_getfd(pid " + pid + ", fd " + targetFd + ") failed: "
                     + explain(libc, errno));
         }
@@ -70,7 +65,7 @@ public final class ForeignSockets implements Closeable {
         }
     }
 
-    private static String explain(Syscalls libc, int errno) {
+    private static String explain(LibC libc, int errno) {
         String text;
         try {
             text = libc.strerror(errno);

@@ -3,16 +3,19 @@ package io.kaagent.nativeio;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.MessageDigest;
 import java.util.Locale;
+import java.util.zip.CRC32;
 
 import io.kaagent.cache.BoundedInput;
 import io.kaagent.cache.CacheDirectory;
 
 /**
  * jffi's native stub, kept in the agent's cache directory and handed to jffi's {@code Init} (the agent's own, see
- * com.kenai.jffi.Init) before jnr-ffi first needs it. Named {@code libjffi-1.2-<sha256, 16 digits>.so}: one copy per
+ * com.kenai.jffi.Init) before the agent's first native call (LibC). Named {@code libjffi-1.2-<crc32>-<length>.so}: one copy per
  * stub, whichever agent build carries it; root's primed copy where there is one ({@link CacheDirectory#fileWith}).
+ * The name only tells stubs apart: the copy is read back and compared with the agent's bytes before each load. A
+ * SHA-256 did the same until 2026-12-03, and loaded the JDK's security providers for it (~60 classes, ~30 ms of the
+ * init thread in every JVM).
  * Done here rather than in Init because Init lives in jffi's module, which cannot read the agent's.
  */
 final class JffiStub {
@@ -48,7 +51,10 @@ final class JffiStub {
         }
         String name = resource.substring(resource.lastIndexOf('/') + 1);
         int dot = name.lastIndexOf('.');
-        String cachedName = name.substring(0, dot) + "-" + sha256(stub).substring(0, 16) + name.substring(dot);
+        CRC32 crc = new CRC32();
+        crc.update(stub, 0, stub.length);
+        String cachedName = name.substring(0, dot) + "-" + Long.toHexString(crc.getValue()) + "-" + stub.length
+                + name.substring(dot);
         CacheDirectory directory = CacheDirectory.ofUser();
         File file = directory.fileWith(cachedName, stub);
         if (file == null) {
@@ -74,19 +80,5 @@ final class JffiStub {
             }
         }
         throw new IOException("ka-agent carries no jffi stub for " + os + " on " + arch);
-    }
-
-    private static String sha256(byte[] bytes) throws IOException {
-        byte[] digest;
-        try {
-            digest = MessageDigest.getInstance("SHA-256").digest(bytes);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IOException(e);
-        }
-        StringBuilder hex = new StringBuilder(digest.length * 2);
-        for (byte b : digest) {
-            hex.append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
-        }
-        return hex.toString();
     }
 }

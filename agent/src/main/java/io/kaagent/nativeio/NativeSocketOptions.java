@@ -4,49 +4,41 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
 import com.kenai.jffi.MemoryIO;
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.Memory;
-import jnr.ffi.Pointer;
-import jnr.ffi.Runtime;
 
 /**
  * Typed keepalive setters and getters on a raw file descriptor through libc, every return value checked.
- * Loading costs 110–225 ms the first time (jffi unpacks and loads its stub, FACTS.md), so the agent calls
- * {@link #load()} on its background thread, never on an application's connect.
+ * Loading costs tens of milliseconds the first time (jffi's stub, FACTS.md), so the agent calls {@link #load()} on its
+ * background thread, never on an application's connect.
  */
 public final class NativeSocketOptions {
     /** Distinct value sets {@link #prepare} keeps in native memory (a policy has a handful; reloads may add). */
     public static final int VALUE_SLOTS = 256;
     private static final int VALUE_SLOT_BYTES = 24;
+    private static final int EBADF = 9;
 
     private final LibC libc;
-    private final Runtime runtime;
+    private final MemoryIO memory = MemoryIO.getInstance();
     private final SocketConstants constants;
     private final long valueSlots;
     private final AtomicInteger nextSlot = new AtomicInteger();
     /**
      * Scratch space for getsockopt's value and length, one slot per call in flight: a call claims a free slot by
-     * compare-and-set and frees it after. An IntByReference pair per call made jnr copy through the heap: ~500 ns a
-     * call against ~290 ns here, and the accept hook of a socket that copied its listener makes one such call.
+     * compare-and-set and frees it after. An IntByReference pair per call made jnr-ffi copy through the heap: ~500 ns
+     * a call against ~290 ns here, and the accept hook of a socket that copied its listener makes one such call.
      */
     private static final int SCRATCH_SLOTS = 64;
-    private final Pointer[] scratchValue = new Pointer[SCRATCH_SLOTS];
-    private final Pointer[] scratchLength = new Pointer[SCRATCH_SLOTS];
+    /** Each slot: the value's 4 bytes, then the length's 4 (a socklen_t). */
+    private final long scratch;
     private final AtomicIntegerArray scratchBusy = new AtomicIntegerArray(SCRATCH_SLOTS);
 
     private NativeSocketOptions(LibC libc, SocketConstants constants) {
         this.libc = libc;
-        this.runtime = Runtime.getRuntime(libc);
         this.constants = constants;
-        this.valueSlots = MemoryIO.getInstance().allocateMemory((long) VALUE_SLOTS * VALUE_SLOT_BYTES, true);
-        long scratch = MemoryIO.getInstance().allocateMemory((long) SCRATCH_SLOTS * 8, true);
+        this.valueSlots = memory.allocateMemory((long) VALUE_SLOTS * VALUE_SLOT_BYTES, true);
+        this.scratch = memory.allocateMemory((long) SCRATCH_SLOTS * 8, true);
         if (valueSlots == 0 || scratch == 0) {
             throw new UnsupportedOperationException("could not allocate " + (VALUE_SLOTS * VALUE_SLOT_BYTES
                     + SCRATCH_SLOTS * 8) + " bytes of native memory");
-        }
-        for (int slot = 0; slot < SCRATCH_SLOTS; slot++) {
-            scratchValue[slot] = Pointer.wrap(runtime, scratch + slot * 8L, 4);
-            scratchLength[slot] = Pointer.wrap(runtime, scratch + slot * 8L + 4, 4);
         }
     }
 
@@ -58,7 +50,7 @@ public final class NativeSocketOptions {
         }
         try {
             JffiStub.handOver();
-            LibC libc = LibraryLoader.create(LibC.class).failImmediately().load("c");
+            LibC libc = LibC.load();
             NativeSocketOptions options = new NativeSocketOptions(libc, constants);
             options.probe();
             return options;
@@ -81,9 +73,18 @@ public final class NativeSocketOptions {
 
     /** A call on an invalid fd must fail with EBADF: proves the binding and errno reach us. */
     private void probe() {
-        int rc = libc.setsockopt(-1, constants.solSocket, constants.soKeepAlive, transientValues(1, 1, 1, 0).on, 4);
-        if (rc != -1) {
-            throw new UnsupportedOperationException("setsockopt(-1) unexpectedly returned " + rc);
+        int slot = claimScratch();
+        try {
+            long on = scratch + slot * 8L;
+            memory.putInt(on, 1);
+            int rc = libc.setsockopt(-1, constants.solSocket, constants.soKeepAlive, on, 4);
+            int errno = libc.errno();
+            if (rc != -1 || errno != EBADF) {
+                throw new UnsupportedOperationException("setsockopt(-1) returned " + rc + ", errno " + errno
+                        + ": expected -1, errno " + EBADF + " (EBADF)");
+            }
+        } finally {
+            scratchBusy.set(slot, 0);
         }
     }
 
@@ -93,35 +94,34 @@ public final class NativeSocketOptions {
      * Never written again after {@link #prepare}, so any number of threads may pass them at once.
      */
     public static final class KeepAliveValues {
-        final Pointer idle;
-        final Pointer interval;
-        final Pointer count;
-        final Pointer userTimeout;
-        final Pointer on;
-        final Pointer off;
+        final long idle;
+        final long interval;
+        final long count;
+        final long userTimeout;
+        final long on;
+        final long off;
 
-        private KeepAliveValues(Pointer block, int idleSeconds, int intervalSeconds, int count,
+        private KeepAliveValues(MemoryIO memory, long block, int idleSeconds, int intervalSeconds, int count,
                 int userTimeoutMillis) {
-            block.putInt(0, idleSeconds);
-            block.putInt(4, intervalSeconds);
-            block.putInt(8, count);
-            block.putInt(12, userTimeoutMillis);
-            block.putInt(16, 1);
-            block.putInt(20, 0);
-            this.idle = block.slice(0, 4);
-            this.interval = block.slice(4, 4);
-            this.count = block.slice(8, 4);
-            this.userTimeout = block.slice(12, 4);
-            this.on = block.slice(16, 4);
-            this.off = block.slice(20, 4);
+            memory.putInt(block, idleSeconds);
+            memory.putInt(block + 4, intervalSeconds);
+            memory.putInt(block + 8, count);
+            memory.putInt(block + 12, userTimeoutMillis);
+            memory.putInt(block + 16, 1);
+            memory.putInt(block + 20, 0);
+            this.idle = block;
+            this.interval = block + 4;
+            this.count = block + 8;
+            this.userTimeout = block + 12;
+            this.on = block + 16;
+            this.off = block + 20;
         }
     }
 
     /**
      * Native memory holding these values, for {@link #apply}; null once {@link #VALUE_SLOTS} sets were prepared.
      * The slots are allocated once and never freed: another thread may be passing a slot's address to the kernel
-     * at any moment, and a policy has a handful of distinct value sets (jnr's own allocator would free them, but
-     * it logs a warning through java.util.logging when it starts its finalizer in our class loader).
+     * at any moment, and a policy has a handful of distinct value sets.
      */
     public KeepAliveValues prepare(int idleSeconds, int intervalSeconds, int count, int userTimeoutMillis) {
         int slot = nextSlot.getAndIncrement();
@@ -129,17 +129,31 @@ public final class NativeSocketOptions {
             nextSlot.set(VALUE_SLOTS);
             return null;
         }
-        Pointer block = Pointer.wrap(runtime, valueSlots + (long) slot * VALUE_SLOT_BYTES, VALUE_SLOT_BYTES);
-        return new KeepAliveValues(block, idleSeconds, intervalSeconds, count, userTimeoutMillis);
+        long block = valueSlots + (long) slot * VALUE_SLOT_BYTES;
+        return new KeepAliveValues(memory, block, idleSeconds, intervalSeconds, count, userTimeoutMillis);
     }
 
     /**
-     * The same values for one call, on the Java heap (jnr copies them in per call, as it did an IntByReference):
-     * where {@link #prepare} ran out of slots.
+     * {@link #apply} with values for this call only, in native memory freed after it: where {@link #prepare} ran out
+     * of slots (endless reloads with ever new values).
      */
-    public KeepAliveValues transientValues(int idleSeconds, int intervalSeconds, int count, int userTimeoutMillis) {
-        return new KeepAliveValues(Memory.allocate(runtime, VALUE_SLOT_BYTES), idleSeconds, intervalSeconds, count,
-                userTimeoutMillis);
+    public void applyOnce(int fd, int idleSeconds, int intervalSeconds, int count, int userTimeoutMillis,
+            boolean setUserTimeout) throws NativeSocketException {
+        long block = allocateValues();
+        try {
+            apply(fd, new KeepAliveValues(memory, block, idleSeconds, intervalSeconds, count, userTimeoutMillis),
+                    setUserTimeout);
+        } finally {
+            memory.freeMemory(block);
+        }
+    }
+
+    private long allocateValues() throws NativeSocketException {
+        long block = memory.allocateMemory(VALUE_SLOT_BYTES, true);
+        if (block == 0) {
+            throw new NativeSocketException("malloc", 12, "could not allocate " + VALUE_SLOT_BYTES + " bytes");
+        }
+        return block;
     }
 
     /**
@@ -165,7 +179,13 @@ public final class NativeSocketOptions {
      * again once a socket has its own value, so the sysctl's value is copied), TCP_USER_TIMEOUT 0.
      */
     public void reset(int fd, KernelKeepAliveDefaults defaults) throws NativeSocketException {
-        reset(fd, transientValues(defaults.idleSeconds(), defaults.intervalSeconds(), defaults.count(), 0));
+        long block = allocateValues();
+        try {
+            reset(fd, new KeepAliveValues(memory, block, defaults.idleSeconds(), defaults.intervalSeconds(),
+                    defaults.count(), 0));
+        } finally {
+            memory.freeMemory(block);
+        }
     }
 
     /** As {@link #reset(int, KernelKeepAliveDefaults)}, with the defaults' values prepared (user timeout 0). */
@@ -208,24 +228,23 @@ public final class NativeSocketOptions {
                 : -1;
     }
 
-    private void set(int fd, int level, int option, Pointer value, String name) throws NativeSocketException {
+    private void set(int fd, int level, int option, long value, String name) throws NativeSocketException {
         if (libc.setsockopt(fd, level, option, value, 4) != 0) {
             throw failure("setsockopt(" + name + ")");
         }
     }
 
-
     private int get(int fd, int level, int option, String name) throws NativeSocketException {
         int slot = claimScratch();
         try {
-            Pointer value = scratchValue[slot];
-            Pointer length = scratchLength[slot];
-            value.putInt(0, 0);
-            length.putInt(0, 4);
+            long value = scratch + slot * 8L;
+            long length = value + 4;
+            memory.putInt(value, 0);
+            memory.putInt(length, 4);
             if (libc.getsockopt(fd, level, option, value, length) != 0) {
                 throw failure("getsockopt(" + name + ")");
             }
-            return value.getInt(0);
+            return memory.getInt(value);
         } finally {
             scratchBusy.set(slot, 0);
         }
@@ -246,7 +265,7 @@ public final class NativeSocketOptions {
     }
 
     private NativeSocketException failure(String call) {
-        int errno = runtime.getLastError();
+        int errno = libc.errno();
         String reason;
         try {
             reason = libc.strerror(errno);

@@ -125,8 +125,9 @@ final class NativeApplier implements OptionApplier, InheritingListeners.Kernel, 
     private void apply(int fd, KeepAliveSettings settings, boolean setUserTimeout) throws Throwable {
         KeepAliveValues values = valuesOf(settings);
         if (values == null) {
-            values = options.transientValues(settings.idleSeconds(), settings.intervalSeconds(), settings.count(),
-                    settings.userTimeoutMillis());
+            options.applyOnce(fd, settings.idleSeconds(), settings.intervalSeconds(), settings.count(),
+                    settings.userTimeoutMillis(), setUserTimeout);
+            return;
         }
         options.apply(fd, values, setUserTimeout);
     }

@@ -32,7 +32,7 @@ class NativeSocketOptionsTest {
             assertOptions(options, firstFd, 31, 7, 4, 12000);
 
             int secondFd = OwnDescriptors.fdOf(second);
-            options.apply(secondFd, options.transientValues(41, 9, 5, 0), false);
+            options.applyOnce(secondFd, 41, 9, 5, 0, false);
             assertOptions(options, secondFd, 41, 9, 5, 0);
         }
     }
@@ -74,7 +74,7 @@ class NativeSocketOptionsTest {
     void aSocketWithoutDescriptorIsRefused() {
         NativeSocketOptions options = NativeSocketOptions.load();
         NativeSocketException e = assertThrows(NativeSocketException.class,
-                () -> options.apply(-1, options.transientValues(30, 5, 3, 0), false));
+                () -> options.applyOnce(-1, 30, 5, 3, 0, false));
         assertEquals(9, e.errno());
     }
 
@@ -90,7 +90,7 @@ class NativeSocketOptionsTest {
                 for (int i = 0; i < threads; i++) {
                     sockets[i] = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
                     fds[i] = OwnDescriptors.fdOf(sockets[i]);
-                    options.apply(fds[i], options.transientValues(100 + i, 1, 1, 0), false);
+                    options.applyOnce(fds[i], 100 + i, 1, 1, 0, false);
                 }
                 AtomicReference<String> wrong = new AtomicReference<>();
                 CountDownLatch start = new CountDownLatch(1);

@@ -34,7 +34,7 @@ class NativeApplierTest {
             int fd = OwnDescriptors.fdOf(socket);
             for (int change = 0; change < 100; change++) {
                 KernelKeepAliveDefaults now = change % 2 == 0 ? changed : stock;
-                options.apply(fd, options.transientValues(31, 7, 4, 12000), true);
+                options.applyOnce(fd, 31, 7, 4, 12000, true);
                 applier.reset(fd, now);
                 assertFalse(options.getKeepAlive(fd), "SO_KEEPALIVE after change " + change);
                 assertEquals(now.idleSeconds(), options.getTcpKeepIdle(fd), "TCP_KEEPIDLE after change " + change);
