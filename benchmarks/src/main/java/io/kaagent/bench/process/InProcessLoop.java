@@ -148,6 +148,15 @@ public final class InProcessLoop {
     private static void reload(Path from, Path policy) throws Exception {
         MBeanServer server = ManagementFactory.getPlatformMBeanServer();
         ObjectName agent = new ObjectName("ka.agent:type=KeepAlive");
+        // The agent registers its MBean once the JVM has a platform MBean server, looking every second: this call
+        // may have made the server just now.
+        long registered = System.nanoTime() + 5_000_000_000L;
+        while (!server.isRegistered(agent)) {
+            if (System.nanoTime() > registered) {
+                throw new IllegalStateException("no MBean " + agent + " within 5 s of the platform MBean server");
+            }
+            Thread.sleep(20);
+        }
         long before = ((Number) server.getAttribute(agent, "ReloadCount")).longValue();
         Files.copy(from, policy, StandardCopyOption.REPLACE_EXISTING);
         long deadline = System.nanoTime() + 20_000_000_000L;

@@ -9,10 +9,13 @@ import java.util.Map;
  * Memory: RSS, heap and metaspace at rest with and without the agent (after full GCs, once the agent's init thread
  * is done), then 200,000 loopback connect/accept/close cycles, and heap, metaspace, threads and file descriptors
  * before/after (after full GCs), plus the live instances of the agent's runtime classes and of sockets afterwards.
- * {@code -Dbench.cycles=N} (default 200000), {@code -Dbench.rounds=N} (default 2; the table shows medians).
+ * At rest also the CPU time the process has used (user + system): what the agent's start, native layer and JIT work
+ * cost a JVM in all. {@code -Dbench.cycles=N} (default 200000), {@code -Dbench.rounds=N} (default 2; the table shows
+ * medians), {@code -Dbench.baseline=JAR} (run.sh's BASELINE_JAR) adds that jar's two modes.
  */
 public final class MemoryBench {
-    private static final String[] FIELDS = {"rss_kb", "heap_kb", "metaspace_kb", "classes", "threads", "fds"};
+    private static final String[] FIELDS = {"rss_kb", "heap_kb", "metaspace_kb", "classes", "threads", "fds",
+        "cpu_ms"};
 
     private MemoryBench() {
     }
@@ -27,6 +30,13 @@ public final class MemoryBench {
                 + Policies.matching(env.work)));
         modes.put("agent, no rule matches", List.of("-javaagent:" + env.agentJar + "="
                 + Policies.nonMatching(env.work)));
+        String baselineJar = BenchEnv.baselineJar();
+        if (baselineJar != null) {
+            modes.put("baseline jar, rule matches (enforce)", List.of("-javaagent:" + baselineJar + "="
+                    + Policies.matching(env.work)));
+            modes.put("baseline jar, no rule matches", List.of("-javaagent:" + baselineJar + "="
+                    + Policies.nonMatching(env.work)));
+        }
         System.out.println("## Memory at rest, and after " + cycles + " connect/accept/close cycles");
         System.out.println(BenchEnv.machineLine() + "; " + rounds + " rounds, medians");
         Map<String, Stats[]> stats = new LinkedHashMap<>();
@@ -62,7 +72,7 @@ public final class MemoryBench {
         System.out.println();
         System.out.println("### At rest (3 s after start, after full GCs)");
         Table rest = new Table("JDK", "mode", "RSS MiB", "heap used KiB", "metaspace KiB", "classes", "threads",
-                "fds");
+                "fds", "CPU used, ms");
         Map<String, double[]> baseline = new LinkedHashMap<>();
         for (Map.Entry<String, Stats[]> e : stats.entrySet()) {
             String[] key = e.getKey().split("\\|");
@@ -80,7 +90,8 @@ public final class MemoryBench {
                     + ")"), Stats.f0(v[1]) + (base ? "" : " (" + Stats.signed1(v[1] - b[1]) + ")"),
                     Stats.f0(v[2]) + (base ? "" : " (" + Stats.signed1(v[2] - b[2]) + ")"),
                     Stats.f0(v[3]) + (base ? "" : " (" + Stats.signed1(v[3] - b[3]) + ")"),
-                    Stats.f0(v[4]), Stats.f0(v[5]));
+                    Stats.f0(v[4]), Stats.f0(v[5]), Stats.f0(v[6]) + (base ? "" : " (" + Stats.signed1(v[6] - b[6])
+                    + ")"));
         }
         rest.print();
         System.out.println();

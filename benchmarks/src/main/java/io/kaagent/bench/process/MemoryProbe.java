@@ -76,7 +76,9 @@ public final class MemoryProbe {
                 + " metaspace_kb=" + metaspace / 1024
                 + " classes=" + ManagementFactory.getClassLoadingMXBean().getLoadedClassCount()
                 + " threads=" + ManagementFactory.getThreadMXBean().getThreadCount()
-                + " fds=" + (fds == null ? -1 : fds.length));
+                + " fds=" + (fds == null ? -1 : fds.length)
+                + " cpu_ms=" + ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                        .getProcessCpuTime() / 1_000_000);
     }
 
     static long rssKb() {
