@@ -94,8 +94,9 @@ syscalls() {
   "$TARGET/setsockopt-cost"
 }
 
-# The same four calls from Java, by each way a JVM has of making them (jnr-ffi, the JDK's JNI, the foreign function
-# API on JDK 22+): what the agent's native calls cost above the C loop of syscalls.
+# The same four calls from Java, by each way a JVM has of making them (jffi's invoker as the agent calls it, jnr-ffi,
+# the JDK's JNI, the foreign function API on JDK 22+): what the agent's native calls cost above the C loop of
+# syscalls; and one call into a C function making the four (benchmarks/native/keepalive_in_one_call.c).
 calls() {
   local classpath_file="$TARGET/calls-classpath.txt" classes="$TARGET/calls-classes" libraries jdk
   mkdir -p "$TARGET"
