@@ -21,7 +21,8 @@ import io.kaagent.policy.Policy;
  * Entries live in the {@link CacheDirectory}. An entry holds the agent's {@link BuildId} and the policy file's whole
  * text, compared byte for byte before use: neither an edit of the file, a hash collision nor another build of the
  * agent can pass for it. Only valid policies are written; anything unexpected is a miss, and the YAML is read as
- * without a cache. The directory keeps the {@link #KEPT_ENTRIES} policies used last ({@link #tidy}). {@code -Dka.agent.policy.cache=false} turns it off ({@code -Dka.agent.cache=false} every cache).
+ * without a cache. The directory keeps the {@link #KEPT_ENTRIES} policies used last ({@link #tidy}).
+ * {@code -Dka.agent.policy.cache=false} turns it off ({@code -Dka.agent.cache=false} every cache).
  */
 public final class PolicyCache {
     private static final int MAGIC = 0x4b415043; // "KAPC"

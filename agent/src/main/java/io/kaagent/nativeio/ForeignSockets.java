@@ -35,8 +35,8 @@ public final class ForeignSockets implements Closeable {
         LibC libc;
         NativeSocketOptions options;
         try {
-            options = NativeSocketOptions.load(); // loads jffi's stub, which LibC needs
-            libc = LibC.load();
+            options = NativeSocketOptions.load();
+            libc = options.libc();
         } catch (Throwable t) {
             throw new IOException("native access is unavailable here: " + t.getMessage(), t);
         }

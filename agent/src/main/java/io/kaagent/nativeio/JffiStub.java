@@ -11,8 +11,9 @@ import io.kaagent.cache.CacheDirectory;
 
 /**
  * jffi's native stub, kept in the agent's cache directory and handed to jffi's {@code Init} (the agent's own, see
- * com.kenai.jffi.Init) before the agent's first native call (LibC). Named {@code libjffi-1.2-<crc32>-<length>.so}: one copy per
- * stub, whichever agent build carries it; root's primed copy where there is one ({@link CacheDirectory#fileWith}).
+ * com.kenai.jffi.Init) before the agent's first native call (LibC). Named {@code libjffi-1.2-<crc32>-<length>.so}:
+ * one copy per stub, whichever agent build carries it; root's primed copy where there is one
+ * ({@link CacheDirectory#fileWith}).
  * The name only tells stubs apart: the copy is read back and compared with the agent's bytes before each load. A
  * SHA-256 did the same until 2026-12-03, and loaded the JDK's security providers for it (~60 classes, ~30 ms of the
  * init thread in every JVM).

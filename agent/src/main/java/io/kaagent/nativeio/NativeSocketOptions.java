@@ -206,6 +206,11 @@ public final class NativeSocketOptions {
         return constants;
     }
 
+    /** The C library these options are set through, for the package's other native calls. */
+    LibC libc() {
+        return libc;
+    }
+
     public boolean getKeepAlive(int fd) throws NativeSocketException {
         return get(fd, constants.solSocket, constants.soKeepAlive, "SO_KEEPALIVE") != 0;
     }
