@@ -173,15 +173,19 @@ public final class AgentMain {
      * relocated libraries, which exist nowhere else) is looked up here first; everything else parent-first, so JDK
      * classes and the bootstrap bridge (defined into the bootstrap loader by the agent) are never duplicated.
      * <p>
-     * The relocated libraries are one nested jar, {@code inst/libs.jar}, opened at the first lookup of one of their
-     * names ({@link #LIBRARY_PREFIXES}) through io.kaagent.cache.LibraryJar: the JDK indexes every entry of this jar
-     * in every JVM, and a start with warm caches needs none of the libraries.
+     * The relocated libraries but jffi are one nested jar, {@code inst/libs.jar}, opened at the first lookup of one of
+     * their names ({@link #LIBRARY_PREFIXES}) through io.kaagent.cache.LibraryJar: the JDK indexes every entry of this
+     * jar in every JVM, and a start with warm caches needs none of them.
      */
     static final class HiddenClassLoader extends ClassLoader implements Supplier<Object[]> {
         private static final String OWN_PACKAGES = "io.kaagent.";
         private static final String BRIDGE_PACKAGE = "io.kaagent.bootstrap.";
         /** Where in {@code inst/} the names of the nested libraries' jar begin (see agent/pom.xml). */
-        private static final String[] LIBRARY_PREFIXES = {"io/kaagent/shaded/", "com/kenai/", "win32-"};
+        private static final String[] LIBRARY_PREFIXES = {"io/kaagent/shaded/", "win32-"};
+        /** Not relocated (its stub's JNI names), not nested: every JVM's native layer loads ~50 of its classes. */
+        private static final String JFFI_PACKAGE = "com.kenai.jffi.";
+        /** JEP 442/472: restricted methods, and from 24 JNI's library loading, warn unless access is enabled. */
+        private static final int FIRST_RELEASE_CHECKING_NATIVE_ACCESS = 22;
 
         static {
             registerAsParallelCapable();
@@ -196,8 +200,8 @@ public final class AgentMain {
          * this loader's monitor, not an AtomicReference: on JDK 21+ that sets up VarHandles, ~8 spun classes.
          */
         private Object[] launchArguments;
-        private boolean jffiLayerTried;
-        private ClassLoader jffiLayerLoader;
+        private boolean jffiModuleTried;
+        private ClassLoader jffiModuleLoader;
         private final Object librariesLock = new Object();
         /** The libraries' jar once opened (guarded by librariesLock); null before, or when it cannot be opened. */
         private volatile JarFile libraries;
@@ -254,9 +258,17 @@ public final class AgentMain {
 
         @Override
         protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
-            if (name.startsWith(OWN_PACKAGES) && !name.startsWith(BRIDGE_PACKAGE)) {
-                // The agent's own and relocated classes exist only here: asking the platform and bootstrap loaders
-                // first (a failed search of the runtime image each) cost ~6% of premain for ~400 classes.
+            boolean jffi = name.startsWith(JFFI_PACKAGE);
+            if (jffi) {
+                ClassLoader inModule = jffiLoader();
+                if (inModule != null) {
+                    return inModule.loadClass(name);
+                }
+            }
+            if (jffi || name.startsWith(OWN_PACKAGES) && !name.startsWith(BRIDGE_PACKAGE)) {
+                // The agent's own, relocated and jffi's classes exist only here (jffi's in no loader but the
+                // agent's): asking the platform and bootstrap loaders first (a failed search of the runtime image
+                // each) cost ~6% of premain for ~400 classes.
                 synchronized (getClassLoadingLock(name)) {
                     Class<?> loaded = findLoadedClass(name);
                     if (loaded == null) {
@@ -272,35 +284,47 @@ public final class AgentMain {
                     return loaded;
                 }
             }
-            if (name.startsWith("com.kenai.jffi.")) {
-                ClassLoader jffi = jffiLoader();
-                if (jffi != null) {
-                    return jffi.loadClass(name);
-                }
-            }
             return super.loadClass(name, resolve);
         }
 
         /**
-         * On 9+ jffi lives in a named module of its own (see nativeio.JffiModuleLayer): JDK 22+ would otherwise warn
-         * about native access from an unnamed module. Created on first use, which is on the agent's own thread.
+         * On 22+ jffi lives in a named module of its own (see nativeio.JffiModule): those JDKs would otherwise warn
+         * about native access from an unnamed module. Earlier ones have no such check, and need no module: there jffi
+         * loads here. Created on first use, which is on the agent's own thread.
          */
         private ClassLoader jffiLoader() {
             synchronized (this) {
-                if (!jffiLayerTried) {
-                    jffiLayerTried = true;
-                    if (!System.getProperty("java.specification.version", "1.8").startsWith("1.")) {
+                if (!jffiModuleTried) {
+                    jffiModuleTried = true;
+                    if (checksNativeAccess(System.getProperty("java.specification.version", "1.8"))) {
                         try {
-                            Class<?> layer = Class.forName("io.kaagent.nativeio.JffiModuleLayer", true, this);
-                            jffiLayerLoader = (ClassLoader) layer.getMethod("create", ClassLoader.class)
-                                    .invoke(null, this);
+                            // Through a JDK interface: a reflective call of a static method spins method handles,
+                            // ~10 ms of a cold JDK 25; a constructor's ~3.
+                            @SuppressWarnings("unchecked")
+                            Function<ClassLoader, ClassLoader> module = (Function<ClassLoader, ClassLoader>) Class
+                                    .forName("io.kaagent.nativeio.JffiModule", true, this).newInstance();
+                            jffiModuleLoader = module.apply(this);
                         } catch (Throwable t) {
                             // jffi then loads here, in the unnamed module: it works, JDK 22+ just warns once.
-                            jffiLayerLoader = null;
+                            jffiModuleLoader = null;
                         }
                     }
                 }
-                return jffiLayerLoader;
+                return jffiModuleLoader;
+            }
+        }
+
+        /** Whether a JVM of this java.specification.version warns about native access from unnamed modules. */
+        static boolean checksNativeAccess(String specificationVersion) {
+            if (specificationVersion.startsWith("1.")) {
+                return false;
+            }
+            int dot = specificationVersion.indexOf('.');
+            try {
+                return Integer.parseInt(dot < 0 ? specificationVersion : specificationVersion.substring(0, dot))
+                        >= FIRST_RELEASE_CHECKING_NATIVE_ACCESS;
+            } catch (NumberFormatException unknown) {
+                return true; // a JDK of a shape not seen yet: the module, which works on any 11+
             }
         }
 

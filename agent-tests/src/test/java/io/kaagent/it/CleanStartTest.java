@@ -189,6 +189,70 @@ class CleanStartTest {
         }
     }
 
+    /**
+     * A JVM at rest weighs what it loads and runs: once its caches are warm, the agent's native layer is up without
+     * the nested jar of relocated libraries ever opened (jffi sits beside the agent's classes; the nested jar's ~670
+     * entries indexed and its classes inflated cost every JVM's init thread milliseconds) and without a thread of
+     * jffi's own (its Cleaner made one, "Cleaner-0", in every JVM). Seen from outside: the process's open files and
+     * memory maps (the stub mapped means the native layer is up) and its threads' names. The fresh first JVM opens
+     * the nested jar (ASM rewrites the socket classes), which shows the check can see it.
+     */
+    @Test
+    void aWarmJvmAtRestHasNeitherTheNestedLibrariesOpenNorAThreadOfJffis(@TempDir Path dir) throws Exception {
+        Path tmp = Files.createDirectory(dir.resolve("tmp"));
+        Path policy = Policies.write(dir, """
+                version: 1
+                rules:
+                  - {name: any, cidr: 127.0.0.0/8, direction: both, idle: 31s, intvl: 7s, cnt: 4}
+                """);
+        for (String start : new String[] {"fresh", "warm"}) {
+            try (ChildJvm app = ChildJvm.builder().agent(policy).sysProp("java.io.tmpdir", tmp.toString())
+                    .mainClass(WAIT_APP).start()) {
+                app.awaitStdout("READY", TestEnv.START_TIMEOUT);
+                Path proc = Paths.get("/proc", Long.toString(app.pid()));
+                awaitTrue(() -> Files.readAllLines(proc.resolve("maps")).stream()
+                        .anyMatch(l -> l.contains("/libjffi-1.2-")), start + ": jffi's stub mapped; " + app.describe());
+                Thread.sleep(300); // the rest of the init thread's work after the native layer
+                List<String> nested = openFiles(proc).stream().filter(f -> f.matches(".*/libs-[^/]*\\.jar"))
+                        .collect(Collectors.toList());
+                List<String> jffiThreads = threadNames(proc).stream().filter(n -> n.matches("Cleaner-\\d+"))
+                        .collect(Collectors.toList());
+                if (start.equals("fresh")) {
+                    assertFalse(nested.isEmpty(), "the first start rewrote the socket classes with the nested "
+                            + "libraries' ASM: " + openFiles(proc));
+                } else {
+                    assertAll(() -> assertEquals(List.of(), nested, "a warm start opened the nested libraries"),
+                            () -> assertEquals(List.of(), jffiThreads, "threads " + threadNames(proc)),
+                            () -> assertEquals(List.of(), app.stderrLines(), "nothing printed"));
+                }
+            }
+        }
+    }
+
+    private static List<String> openFiles(Path proc) throws Exception {
+        try (Stream<Path> fds = Files.list(proc.resolve("fd"))) {
+            return fds.map(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).toString();
+                } catch (java.io.IOException closedMeanwhile) {
+                    return "";
+                }
+            }).collect(Collectors.toList());
+        }
+    }
+
+    private static List<String> threadNames(Path proc) throws Exception {
+        try (Stream<Path> tasks = Files.list(proc.resolve("task"))) {
+            return tasks.map(task -> {
+                try {
+                    return Files.readString(task.resolve("comm")).trim();
+                } catch (java.io.IOException endedMeanwhile) {
+                    return "";
+                }
+            }).collect(Collectors.toList());
+        }
+    }
+
     private static List<Path> policyEntries(Path cache) throws Exception {
         try (Stream<Path> files = Files.list(cache)) {
             return files.filter(p -> p.getFileName().toString().startsWith("policy-")).collect(Collectors.toList());

@@ -16,12 +16,13 @@ import java.util.zip.ZipEntry;
 import io.kaagent.Privileged;
 
 /**
- * Opens the agent's relocated libraries (jffi, SnakeYAML Engine, Byte Buddy's ASM and agent, tinylog: ~670
- * classes), which the agent jar carries as one nested jar, {@code inst/libs.jar}. The JDK indexes every entry of a
+ * Opens the agent's relocated libraries (SnakeYAML Engine, Byte Buddy's ASM and agent, tinylog: ~530 classes), which
+ * the agent jar carries as one nested jar, {@code inst/libs.jar}. The JDK indexes every entry of a
  * {@code -javaagent} jar when it opens it, in every JVM, before premain: ~1,800 entries cost a cold JVM 5-6 ms of
  * its start (measured, JDK 17 and 25), while a start whose caches are warm needs none of these libraries. They are
- * opened when first needed instead: on the agent's own threads (native init, a policy not compiled before, a socket
- * class not rewritten before) or in the command line.
+ * opened when first needed instead: on the agent's own threads (a policy not compiled before, a socket class not
+ * rewritten before, the first line the agent logs) or in the command line. jffi, which every JVM's native layer
+ * loads, is not in it.
  * <p>
  * The nested jar is copied once per agent build into the {@link CacheDirectory} ({@code libs-<build>.jar}, owner-only
  * like everything there) and opened from there; writing a copy removes other builds' copies left alone for a day.

@@ -12,8 +12,10 @@ import io.kaagent.JavaRelease;
  * there this does nothing).
  */
 public final class ModuleOpener {
-    // java.lang: Module.implAddEnableNativeAccess for the agent's jffi module (nativeio.JffiModuleLayer, JDK 22+).
-    static final String[] PACKAGES = {"java.lang", "java.net", "java.io", "sun.nio.ch", "jdk.internal.misc"};
+    // java.lang: Module.implAddEnableNativeAccess for the agent's jffi module, jdk.internal.module: its definition
+    // (nativeio.JffiModule, JDK 22+).
+    static final String[] PACKAGES = {"java.lang", "java.net", "java.io", "sun.nio.ch", "jdk.internal.misc",
+        "jdk.internal.module"};
 
     private ModuleOpener() {
     }

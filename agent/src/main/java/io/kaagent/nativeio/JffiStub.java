@@ -6,6 +6,8 @@ import java.io.InputStream;
 import java.util.Locale;
 import java.util.zip.CRC32;
 
+import com.kenai.jffi.Init;
+
 import io.kaagent.cache.BoundedInput;
 import io.kaagent.cache.CacheDirectory;
 
@@ -14,10 +16,10 @@ import io.kaagent.cache.CacheDirectory;
  * com.kenai.jffi.Init) before the agent's first native call (LibC). Named {@code libjffi-1.2-<crc32>-<length>.so}:
  * one copy per stub, whichever agent build carries it; root's primed copy where there is one
  * ({@link CacheDirectory#fileWith}).
- * The name only tells stubs apart: the copy is read back and compared with the agent's bytes before each load. A
+ * The name only tells stubs apart: the copy is read back and checked (length, CRC-32) before each load. A
  * SHA-256 did the same until 2026-12-03, and loaded the JDK's security providers for it (~60 classes, ~30 ms of the
  * init thread in every JVM).
- * Done here rather than in Init because Init lives in jffi's module, which cannot read the agent's.
+ * Done here rather than in Init because Init lives in jffi's module on JDK 22+, which cannot read the agent's.
  */
 final class JffiStub {
     /** Relocated with the resources by the shade plugin (agent/pom.xml), so only the agent's loader finds them. */
@@ -30,9 +32,8 @@ final class JffiStub {
 
     /** Tells jffi where its stub is; throws with the reason when there is none to load. */
     static void handOver() throws Exception {
-        File stub = cachedCopy();
-        Class<?> init = Class.forName("com.kenai.jffi.Init", false, JffiStub.class.getClassLoader());
-        init.getMethod("useStub", String.class).invoke(null, stub.getAbsolutePath());
+        // Called, not reflected: on JDK 18+ a reflective call spins method handles, ~3 ms of a cold JDK 25's init.
+        Init.useStub(cachedCopy().getAbsolutePath());
     }
 
     private static File cachedCopy() throws IOException {
