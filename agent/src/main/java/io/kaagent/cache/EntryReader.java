@@ -1,6 +1,7 @@
 package io.kaagent.cache;
 
 import java.io.EOFException;
+import java.nio.ByteBuffer;
 import java.nio.charset.Charset;
 
 /**
@@ -56,10 +57,10 @@ public final class EntryReader {
         if (length != expected.length) {
             return false;
         }
-        for (int i = 0; i < length; i++) {
-            if (bytes[position + i] != expected[i]) {
-                return false;
-            }
+        // Through the JDK's vectorised compare (9+), not a loop here: the hook cache compares ~100 KB of JDK class
+        // files at each start, which kept this method interpreted, then compiled twice, on the init thread.
+        if (!ByteBuffer.wrap(bytes, position, length).equals(ByteBuffer.wrap(expected))) {
+            return false;
         }
         position += length;
         return true;

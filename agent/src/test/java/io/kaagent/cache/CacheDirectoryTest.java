@@ -204,6 +204,11 @@ class CacheDirectoryTest {
         Files.write(file.toPath(), Arrays.copyOf(stub, 3)); // as a JVM killed while writing in place would
         assertEquals(file, cache.fileWith("libstub-1.so", stub));
         assertArrayEquals(stub, Files.readAllBytes(file.toPath()), "a damaged copy is written anew");
+        byte[] flipped = stub.clone();
+        flipped[5] ^= 0x20; // the same length, one bit off
+        Files.write(file.toPath(), flipped);
+        assertEquals(file, cache.fileWith("libstub-1.so", stub));
+        assertArrayEquals(stub, Files.readAllBytes(file.toPath()), "a copy of the same length that differs too");
         try (java.util.stream.Stream<Path> files = Files.list(dir.resolve("ka-agent-user"))) {
             assertEquals(1, files.count(), "no temporary file left behind");
         }
