@@ -185,6 +185,7 @@ public final class Agent {
         if (problems != null) {
             reportHookProblems(problems);
             hooks.releaseTransformer(); // every target is loaded and rewritten: see releaseTransformer
+            hooks.tidyCache();
         }
         running = runtime;
         if (policy != null) {
@@ -738,6 +739,7 @@ public final class Agent {
                 reportHookProblems(pendingHooks.complete());
                 // Every target is loaded and rewritten now; the transformer would only tax each class loaded later.
                 pendingHooks.releaseTransformer();
+                pendingHooks.tidyCache();
             }
             if (openJavaBase != null) {
                 // Only now: the JDK's first lambdas (~8 ms of a cold JDK 17) would hold up an application's first

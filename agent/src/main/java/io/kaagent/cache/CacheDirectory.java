@@ -324,6 +324,21 @@ public final class CacheDirectory {
      * @return how many entries were removed
      */
     public int keepNewest(String prefix, String suffix, int keep, long now) {
+        return keepNewest(prefix, suffix, false, keep, now);
+    }
+
+    /**
+     * As {@link #keepNewest(String, String, int, long)} for entries that come in groups, named
+     * {@code <prefix><group>-<rest><suffix>} (the hooked classes of one JDK build): keeps the {@code keep} groups with
+     * the most recently modified entries, whole, and removes the others' entries, none written within the hour.
+     *
+     * @return how many entries were removed
+     */
+    public int keepNewestGroups(String prefix, String suffix, int keep, long now) {
+        return keepNewest(prefix, suffix, true, keep, now);
+    }
+
+    private int keepNewest(String prefix, String suffix, boolean grouped, int keep, long now) {
         if (readOnlyOfRoot || !usable(false)) {
             return 0;
         }
@@ -331,28 +346,42 @@ public final class CacheDirectory {
         if (files == null) {
             return 0;
         }
-        List<File> entries = new ArrayList<File>();
+        // Each group's entries and its newest time (each file's time read once: another JVM may touch one meanwhile).
+        final Map<String, Long> newest = new HashMap<String, Long>();
+        Map<String, List<File>> groups = new HashMap<String, List<File>>();
+        Map<File, Long> modified = new HashMap<File, Long>();
         for (File file : files) {
             String name = file.getName();
-            if (name.startsWith(prefix) && name.endsWith(suffix)) {
-                entries.add(file);
+            if (!name.startsWith(prefix) || !name.endsWith(suffix)) {
+                continue;
             }
+            int end = grouped ? name.indexOf('-', prefix.length()) : -1;
+            String group = end > 0 ? name.substring(0, end) : name;
+            long time = file.lastModified();
+            modified.put(file, time);
+            Long before = newest.get(group);
+            newest.put(group, before == null ? time : Math.max(before, time));
+            List<File> members = groups.get(group);
+            if (members == null) {
+                members = new ArrayList<File>();
+                groups.put(group, members);
+            }
+            members.add(file);
         }
         int removed = 0;
-        if (entries.size() > keep) {
-            final Map<File, Long> modified = new HashMap<File, Long>();
-            for (File entry : entries) {
-                modified.put(entry, entry.lastModified()); // once each: another JVM may touch one while this sorts
-            }
-            Collections.sort(entries, new Comparator<File>() {
+        if (groups.size() > keep) {
+            List<String> order = new ArrayList<String>(groups.keySet());
+            Collections.sort(order, new Comparator<String>() {
                 @Override
-                public int compare(File a, File b) {
-                    return modified.get(b).compareTo(modified.get(a)); // newest first
+                public int compare(String a, String b) {
+                    return newest.get(b).compareTo(newest.get(a)); // newest first
                 }
             });
-            for (File old : entries.subList(keep, entries.size())) {
-                if (now - modified.get(old) > STALE_TEMPORARY_MILLIS && old.delete()) {
-                    removed++;
+            for (String old : order.subList(keep, order.size())) {
+                for (File entry : groups.get(old)) {
+                    if (now - modified.get(entry) > STALE_TEMPORARY_MILLIS && entry.delete()) {
+                        removed++;
+                    }
                 }
             }
         }

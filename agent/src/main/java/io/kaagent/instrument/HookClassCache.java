@@ -23,6 +23,17 @@ import io.kaagent.cache.EntryWriter;
  */
 final class HookClassCache {
     private static final int MAGIC = 0x4b41484b; // "KAHK"
+    private static final String PREFIX = "hooks-";
+    private static final String SUFFIX = ".bin";
+    /**
+     * JDK builds whose entries {@link #tidy} keeps (~0.5 MB each): every JDK update a host met would otherwise leave
+     * its entries for good.
+     */
+    static final int KEPT_JDKS = 8;
+    /** Whether this JVM wrote an entry here (a JDK or agent build met for the first time): then {@link #tidy} looks. */
+    private volatile boolean wrote;
+    /** Whether this JVM marked its JDK's entries used: once is enough (see {@link CacheDirectory#markUsed}). */
+    private volatile boolean marked;
     private final CacheDirectory directory;
     private final String buildId;
     private final String jdk;
@@ -94,6 +105,10 @@ final class HookClassCache {
                 return null;
             }
             applied.addAll(keys);
+            if (!marked) {
+                marked = true;
+                directory.markUsed(entryName(className), System.currentTimeMillis());
+            }
             return rewritten;
         } catch (IOException | RuntimeException damaged) {
             return null; // a miss: ASM rewrites it, and the entry is written anew
@@ -110,12 +125,25 @@ final class HookClassCache {
                 out.writeString(key);
             }
             directory.write(entryName(className), out.writeBytes(rewritten).toByteArray());
+            wrote = true;
         } catch (RuntimeException e) {
             // not cached this time
         }
     }
 
+    /**
+     * Keeps the entries of the {@link #KEPT_JDKS} JDK builds used last, once this JVM wrote one: on the agent's
+     * init thread after every target is loaded, never inside a transform. A JVM served from the cache marked its
+     * JDK's entries used at its first hit (once a day at most). Best effort.
+     */
+    void tidy() {
+        if (wrote) {
+            wrote = false;
+            directory.keepNewestGroups(PREFIX, SUFFIX, KEPT_JDKS, System.currentTimeMillis());
+        }
+    }
+
     private String entryName(String className) {
-        return "hooks-" + jdk + "-" + className.replace('/', '.') + ".bin";
+        return PREFIX + jdk + "-" + className.replace('/', '.') + SUFFIX;
     }
 }

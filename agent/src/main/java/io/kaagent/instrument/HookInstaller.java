@@ -135,6 +135,14 @@ public final class HookInstaller {
         instrumentation.removeTransformer(transformer);
     }
 
+    /**
+     * Once every target is rewritten: the hook cache keeps the JDK builds used last ({@link HookClassCache#tidy}), if
+     * this JVM wrote to it. Off any class's load.
+     */
+    public void tidyCache() {
+        transformer.tidyCache();
+    }
+
     /** {@link #warmUp()}, unless every target is in the {@link HookClassCache} already and ASM will not be needed. */
     public static void warmUpUnlessCached() {
         if (!allTargetsCached()) {

@@ -187,6 +187,17 @@ final class HookTransformer implements ClassFileTransformer {
         return gate;
     }
 
+    /** {@link HookClassCache#tidy} of both caches this transformer opened, if it opened them. */
+    void tidyCache() {
+        if (cacheOpened) {
+            for (HookClassCache opened : new HookClassCache[] {cache, carryingCache}) {
+                if (opened != null) {
+                    opened.tidy();
+                }
+            }
+        }
+    }
+
     /** Targets whose method was rewritten at least once, by {@link HookTarget#id()} and kind. */
     Set<String> applied() {
         return applied;

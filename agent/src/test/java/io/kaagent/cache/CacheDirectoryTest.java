@@ -62,6 +62,34 @@ class CacheDirectoryTest {
     }
 
     @Test
+    void keepNewestGroupsKeepsTheGroupsUsedLastWhole(@TempDir Path dir) throws Exception {
+        CacheDirectory cache = new CacheDirectory(dir.resolve("ka-agent-test").toFile());
+        long now = System.currentTimeMillis();
+        long day = 24L * 60 * 60 * 1000;
+        // Three groups of two entries; group a's newest entry is the most recent, then c, then b.
+        String[][] groups = {{"hooks-a-x.bin", "hooks-a-b-y.bin"}, {"hooks-b-x.bin", "hooks-b-b-y.bin"},
+            {"hooks-c-x.bin", "hooks-c-b-y.bin"}};
+        long[][] ages = {{30, 1}, {5, 6}, {20, 3}};
+        for (int g = 0; g < groups.length; g++) {
+            for (int e = 0; e < 2; e++) {
+                cache.write(groups[g][e], new byte[] {(byte) g});
+                assertTrue(cache.file(groups[g][e]).setLastModified(now - ages[g][e] * day));
+            }
+        }
+        cache.write("policy-1.bin", new byte[] {1});
+        assertTrue(cache.file("policy-1.bin").setLastModified(now - 100 * day));
+
+        assertEquals(2, cache.keepNewestGroups("hooks-", ".bin", 2, now));
+        for (String kept : new String[] {"hooks-a-x.bin", "hooks-a-b-y.bin", "hooks-c-x.bin", "hooks-c-b-y.bin"}) {
+            assertTrue(cache.file(kept).isFile(), kept + ": a group's oldest entry goes with its newest");
+        }
+        assertFalse(cache.file("hooks-b-x.bin").exists());
+        assertFalse(cache.file("hooks-b-b-y.bin").exists());
+        assertTrue(cache.file("policy-1.bin").isFile(), "another kind is not counted, nor removed");
+        assertEquals(0, cache.keepNewestGroups("hooks-", ".bin", 2, now), "nothing more to remove");
+    }
+
+    @Test
     void markUsedSetsTheTimeOnceADayAtMost(@TempDir Path dir) throws Exception {
         CacheDirectory cache = new CacheDirectory(dir.resolve("ka-agent-test").toFile());
         long now = System.currentTimeMillis();

@@ -49,6 +49,54 @@ class HookClassCacheTest {
         assertFalse(cache.hasEntries(List.of(SAMPLE, "java/net/Socket")));
     }
 
+    /**
+     * A JVM that wrote entries for its JDK keeps those of the {@link HookClassCache#KEPT_JDKS} JDK builds used last;
+     * one served from the cache marks its JDK's entries used (once a day at most), so they are among them.
+     */
+    @Test
+    void theEntriesOfTheJdksUsedLastAreKept(@TempDir Path dir) throws Exception {
+        byte[] sample = ClassFileContents.transformSample();
+        CacheDirectory directory = new CacheDirectory(dir.resolve("c").toFile());
+        long now = System.currentTimeMillis();
+        long day = 24L * 60 * 60 * 1000;
+        int jdks = HookClassCache.KEPT_JDKS + 2;
+        for (int i = 0; i < jdks; i++) {
+            HookClassCache old = new HookClassCache(directory, "build-1", "jdk" + i);
+            new HookTransformer(TARGETS, old, false).transform(null, SAMPLE, null, null, sample);
+            File entry = onlyEntry(dir.resolve("c"), "hooks-jdk" + i + "-");
+            assertTrue(entry.setLastModified(now - (100 - i) * day), "jdk0 is the oldest");
+        }
+        // jdk0's JVM starts again: served from the cache, it marks its entry used.
+        HookClassCache first = new HookClassCache(directory, "build-1", "jdk0");
+        assertNotNull(first.lookup(SAMPLE, sample, new ArrayList<>()));
+        assertTrue(onlyEntry(dir.resolve("c"), "hooks-jdk0-").lastModified() >= now, "marked used");
+        first.tidy();
+        assertEquals(jdks, Files.list(dir.resolve("c")).filter(p -> p.toString().endsWith(".bin")).count(),
+                "a JVM that wrote nothing does not tidy");
+
+        // A new JDK: its JVM writes an entry and tidies.
+        HookClassCache newest = new HookClassCache(directory, "build-1", "jdknew");
+        new HookTransformer(TARGETS, newest, false).transform(null, SAMPLE, null, null, sample);
+        newest.tidy();
+        List<String> left = new ArrayList<>();
+        for (File f : dir.resolve("c").toFile().listFiles()) {
+            left.add(f.getName());
+        }
+        assertEquals(HookClassCache.KEPT_JDKS, left.size(), left.toString());
+        assertTrue(left.contains(onlyEntry(dir.resolve("c"), "hooks-jdk0-").getName()), "the one used again stays");
+        assertTrue(left.contains(onlyEntry(dir.resolve("c"), "hooks-jdknew-").getName()), "the new one stays");
+        for (String gone : new String[] {"hooks-jdk1-", "hooks-jdk2-", "hooks-jdk3-"}) {
+            assertTrue(left.stream().noneMatch(n -> n.startsWith(gone)), gone + " (the oldest unused) went");
+        }
+    }
+
+    private static File onlyEntry(Path directory, String prefix) {
+        File[] matching = directory.toFile().listFiles((d, name) -> name.startsWith(prefix));
+        assertNotNull(matching);
+        assertEquals(1, matching.length, prefix);
+        return matching[0];
+    }
+
     @Test
     void otherBytesAnotherBuildOrAnotherJdkMiss(@TempDir Path dir) throws Exception {
         byte[] sample = ClassFileContents.transformSample();
