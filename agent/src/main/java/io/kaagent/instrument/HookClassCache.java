@@ -32,8 +32,8 @@ final class HookClassCache {
     static final int KEPT_JDKS = 8;
     /** Whether this JVM wrote an entry here (a JDK or agent build met for the first time): then {@link #tidy} looks. */
     private volatile boolean wrote;
-    /** Whether this JVM marked its JDK's entries used: once is enough (see {@link CacheDirectory#markUsed}). */
-    private volatile boolean marked;
+    /** An entry this JVM was served from, to mark used in {@link #tidy} (off the class's load); null before. */
+    private volatile String served;
     private final CacheDirectory directory;
     private final String buildId;
     private final String jdk;
@@ -105,10 +105,7 @@ final class HookClassCache {
                 return null;
             }
             applied.addAll(keys);
-            if (!marked) {
-                marked = true;
-                directory.markUsed(entryName(className), System.currentTimeMillis());
-            }
+            served = entryName(className);
             return rewritten;
         } catch (IOException | RuntimeException damaged) {
             return null; // a miss: ASM rewrites it, and the entry is written anew
@@ -132,11 +129,17 @@ final class HookClassCache {
     }
 
     /**
-     * Keeps the entries of the {@link #KEPT_JDKS} JDK builds used last, once this JVM wrote one: on the agent's
-     * init thread after every target is loaded, never inside a transform. A JVM served from the cache marked its
-     * JDK's entries used at its first hit (once a day at most). Best effort.
+     * Keeps the entries of the {@link #KEPT_JDKS} JDK builds used last: marks this JDK's entries used when this JVM
+     * was served from one (once a day at most), and once it wrote one removes the other JDK builds' beyond that
+     * number. On the agent's init thread after every target is loaded, never inside a transform, which runs on the
+     * application's way to its first socket. Best effort.
      */
     void tidy() {
+        String entry = served;
+        if (entry != null) {
+            served = null;
+            directory.markUsed(entry, System.currentTimeMillis());
+        }
         if (wrote) {
             wrote = false;
             directory.keepNewestGroups(PREFIX, SUFFIX, KEPT_JDKS, System.currentTimeMillis());
