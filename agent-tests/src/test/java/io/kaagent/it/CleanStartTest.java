@@ -92,6 +92,14 @@ class CleanStartTest {
                 rules:
                   - {name: hello, port: %d, direction: both, idle: 31s, intvl: 7s, cnt: 4}
                 """.formatted(port));
+        // A stub an older build left two days ago (named by SHA-256 until 2026-12-03): the first copy of this
+        // build's stub removes it.
+        String user = System.getProperty("user.name");
+        Path cache = Files.createDirectory(tmp.resolve("ka-agent-" + user),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path oldStub = Files.write(cache.resolve("libjffi-1.2-" + "5".repeat(64) + ".so"), new byte[] {1, 2, 3});
+        Files.setLastModifiedTime(oldStub, java.nio.file.attribute.FileTime.fromMillis(
+                System.currentTimeMillis() - TimeUnit.DAYS.toMillis(2)));
         // The first JVM lives until its native layer is up (the MBean says so), so the copy is surely complete;
         // the short-lived ones after it only check that copy.
         try (ChildJvm first = ChildJvm.builder().agent(policy).workingDirectory(work)
@@ -107,8 +115,6 @@ class CleanStartTest {
                 assertEquals(0, app.awaitExit(TestEnv.START_TIMEOUT), app.describe());
             }
         }
-        String user = System.getProperty("user.name");
-        Path cache = tmp.resolve("ka-agent-" + user);
         try (Stream<Path> inWork = Files.list(work); Stream<Path> inTmp = Files.list(tmp)) {
             assertAll(
                     () -> assertEquals(List.of(), inWork.collect(Collectors.toList()), "the working directory"),
@@ -118,7 +124,7 @@ class CleanStartTest {
             List<String> names = cached.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList());
             // Five JVMs, one JDK, one policy text: one stub, one copy of the agent's libraries, one compiled policy
             // and one rewritten class per hook target (as rewritten at its load: carrying the bridge, "-b-"), no
-            // half-written copy of any.
+            // half-written copy of any, and not the older build's stub.
             List<String> hooks = names.stream().filter(n -> n.startsWith("hooks-")).collect(Collectors.toList());
             List<String> rest = names.stream().filter(n -> !n.startsWith("hooks-")).collect(Collectors.toList());
             assertAll(

@@ -390,6 +390,28 @@ public final class CacheDirectory {
     }
 
     /**
+     * Removes the files of one kind (names starting with {@code prefix}, ending with {@code suffix}) other than
+     * {@code current} that nobody wrote for {@code leftAloneMillis}, and temporary files older than an hour: another
+     * build's copy of the libraries, another version's jffi stub. Not at once: while two builds run side by side, each
+     * would delete the other's and write its own again at every start. A JVM that has a removed file open or mapped
+     * goes on using it. Best effort.
+     */
+    public void removeOthersLeftAlone(String prefix, String suffix, String current, long leftAloneMillis, long now) {
+        if (readOnlyOfRoot || !usable(false)) {
+            return;
+        }
+        File[] files = directory.listFiles();
+        for (int i = 0; files != null && i < files.length; i++) {
+            String name = files[i].getName();
+            if (!name.equals(current) && name.startsWith(prefix) && name.endsWith(suffix)
+                    && now - files[i].lastModified() > leftAloneMillis) {
+                files[i].delete();
+            }
+        }
+        removeStaleTemporaries(now);
+    }
+
+    /**
      * Marks an entry of this user's directory as just used, when it was last marked more than a day ago: the
      * entries {@link #keepNewest} keeps are then the ones in use, not only the ones written last. Once a day at
      * most, so that a warm start writes nothing. Best effort.

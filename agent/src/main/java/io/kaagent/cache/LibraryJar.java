@@ -104,22 +104,12 @@ public final class LibraryJar implements Function<JarFile, JarFile> {
     }
 
     /**
-     * Other builds' copies (1.3 MB each) untouched for a day: an upgraded fleet would otherwise pile them up. A day,
-     * not at once: while two builds run side by side, each would delete the other's copy and copy its own out again
-     * at every start. A JVM that has a removed copy open goes on reading it. Also temporary files older than an hour
-     * ({@link CacheDirectory#removeStaleTemporaries}): a JVM killed while it writes an entry leaves one behind, up to
-     * a copy's size. Best effort.
+     * Other builds' copies (~1 MB each) untouched for a day ({@link CacheDirectory#removeOthersLeftAlone}): an
+     * upgraded fleet would otherwise pile them up. Also temporary files older than an hour: a JVM killed while it
+     * writes an entry leaves one behind, up to a copy's size. Best effort.
      */
     static void removeStaleCopies(CacheDirectory directory, String current, long now) {
-        File[] files = directory.directory().listFiles();
-        for (int i = 0; files != null && i < files.length; i++) {
-            String name = files[i].getName();
-            if (!name.equals(current) && name.startsWith("libs-") && name.endsWith(".jar")
-                    && now - files[i].lastModified() > STALE_MILLIS) {
-                files[i].delete();
-            }
-        }
-        directory.removeStaleTemporaries(now);
+        directory.removeOthersLeftAlone("libs-", ".jar", current, STALE_MILLIS, now);
     }
 
     /**

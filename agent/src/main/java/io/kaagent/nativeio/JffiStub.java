@@ -24,6 +24,10 @@ import io.kaagent.cache.CacheDirectory;
 final class JffiStub {
     /** Relocated with the resources by the shade plugin (agent/pom.xml), so only the agent's loader finds them. */
     private static final String STUB_RESOURCES = "jni/";
+    /** What every stub's cached name starts with, whichever jffi version and naming made it. */
+    private static final String STUB_PREFIX = "libjffi-";
+    /** How long another stub must have been left alone before a new copy removes it. */
+    private static final long OTHER_STUBS_LEFT_ALONE_MILLIS = 24L * 60 * 60 * 1000;
     /** Larger than any stub jffi ships (~130 KiB on x86_64). */
     private static final int MAX_STUB_BYTES = 4 << 20;
 
@@ -58,10 +62,17 @@ final class JffiStub {
         String cachedName = name.substring(0, dot) + "-" + Long.toHexString(crc.getValue()) + "-" + stub.length
                 + name.substring(dot);
         CacheDirectory directory = CacheDirectory.ofUser();
+        boolean copied = !directory.has(cachedName);
         File file = directory.fileWith(cachedName, stub);
         if (file == null) {
             throw new IOException("cannot keep jffi's stub in " + directory.directory()
                     + ": not a directory of this user alone, or not writable");
+        }
+        if (copied) {
+            // A new stub (a jffi upgrade, or the first start here): other stubs nobody wrote for a day go, as older
+            // builds' copies of the libraries do (~130 KB each; until 2026-12-03 they were named by SHA-256).
+            directory.removeOthersLeftAlone(STUB_PREFIX, name.substring(dot), cachedName, OTHER_STUBS_LEFT_ALONE_MILLIS,
+                    System.currentTimeMillis());
         }
         return file;
     }

@@ -90,6 +90,26 @@ class CacheDirectoryTest {
     }
 
     @Test
+    void removeOthersLeftAloneSparesTheCurrentOneAndRecentOnes(@TempDir Path dir) throws Exception {
+        CacheDirectory cache = new CacheDirectory(dir.resolve("ka-agent-test").toFile());
+        long now = System.currentTimeMillis();
+        long day = 24L * 60 * 60 * 1000;
+        for (String name : new String[] {"libjffi-1.2-aaaa-10.so", "libjffi-1.2-bbbb-10.so", "libjffi-1.2-cccc-10.so",
+            "libjffi-1.2-" + "d".repeat(64) + ".so", "libs-0001.jar"}) {
+            cache.write(name, new byte[] {1});
+            assertTrue(cache.file(name).setLastModified(now - 2 * day));
+        }
+        assertTrue(cache.file("libjffi-1.2-bbbb-10.so").setLastModified(now - 60_000)); // another build's, in use
+
+        cache.removeOthersLeftAlone("libjffi-", ".so", "libjffi-1.2-aaaa-10.so", day, now);
+        assertTrue(cache.file("libjffi-1.2-aaaa-10.so").isFile(), "the current one, however old");
+        assertTrue(cache.file("libjffi-1.2-bbbb-10.so").isFile(), "one written within the day");
+        assertFalse(cache.file("libjffi-1.2-cccc-10.so").exists());
+        assertFalse(cache.file("libjffi-1.2-" + "d".repeat(64) + ".so").exists(), "the SHA-256-named one too");
+        assertTrue(cache.file("libs-0001.jar").isFile(), "another kind");
+    }
+
+    @Test
     void markUsedSetsTheTimeOnceADayAtMost(@TempDir Path dir) throws Exception {
         CacheDirectory cache = new CacheDirectory(dir.resolve("ka-agent-test").toFile());
         long now = System.currentTimeMillis();
