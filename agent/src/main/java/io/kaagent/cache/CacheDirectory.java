@@ -40,6 +40,8 @@ public final class CacheDirectory {
     private static final Integer ROOT_UID = 0;
     /** How old a temporary file must be before it is removed: younger ones may be a starting JVM's. */
     static final long STALE_TEMPORARY_MILLIS = 60L * 60 * 1000;
+    /** How long another build's or version's copy must have been left alone before {@link #removeOthersLeftAlone}. */
+    static final long OTHERS_LEFT_ALONE_MILLIS = 24L * 60 * 60 * 1000;
     /** How old an entry's time must be before {@link #markUsed} sets it again. */
     static final long USED_MARK_MILLIS = 24L * 60 * 60 * 1000;
 
@@ -391,12 +393,12 @@ public final class CacheDirectory {
 
     /**
      * Removes the files of one kind (names starting with {@code prefix}, ending with {@code suffix}) other than
-     * {@code current} that nobody wrote for {@code leftAloneMillis}, and temporary files older than an hour: another
+     * {@code current} that nobody wrote for a day, and temporary files older than an hour: another
      * build's copy of the libraries, another version's jffi stub. Not at once: while two builds run side by side, each
      * would delete the other's and write its own again at every start. A JVM that has a removed file open or mapped
      * goes on using it. Best effort.
      */
-    public void removeOthersLeftAlone(String prefix, String suffix, String current, long leftAloneMillis, long now) {
+    public void removeOthersLeftAlone(String prefix, String suffix, String current, long now) {
         if (readOnlyOfRoot || !usable(false)) {
             return;
         }
@@ -404,7 +406,7 @@ public final class CacheDirectory {
         for (int i = 0; files != null && i < files.length; i++) {
             String name = files[i].getName();
             if (!name.equals(current) && name.startsWith(prefix) && name.endsWith(suffix)
-                    && now - files[i].lastModified() > leftAloneMillis) {
+                    && now - files[i].lastModified() > OTHERS_LEFT_ALONE_MILLIS) {
                 files[i].delete();
             }
         }

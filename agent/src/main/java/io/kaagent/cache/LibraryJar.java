@@ -33,8 +33,6 @@ import io.kaagent.Privileged;
  */
 public final class LibraryJar implements Function<JarFile, JarFile> {
     static final String ENTRY = "inst/libs.jar";
-    /** How long another build's copy must have been left alone before a new copy removes it. */
-    static final long STALE_MILLIS = 24L * 60 * 60 * 1000;
 
     /**
      * With the agent's permissions ({@link Privileged}): the launcher's frames, which a Security Manager's policy
@@ -109,7 +107,7 @@ public final class LibraryJar implements Function<JarFile, JarFile> {
      * writes an entry leaves one behind, up to a copy's size. Best effort.
      */
     static void removeStaleCopies(CacheDirectory directory, String current, long now) {
-        directory.removeOthersLeftAlone("libs-", ".jar", current, STALE_MILLIS, now);
+        directory.removeOthersLeftAlone("libs-", ".jar", current, now);
     }
 
     /**

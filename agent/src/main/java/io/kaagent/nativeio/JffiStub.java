@@ -26,8 +26,6 @@ final class JffiStub {
     private static final String STUB_RESOURCES = "jni/";
     /** What every stub's cached name starts with, whichever jffi version and naming made it. */
     private static final String STUB_PREFIX = "libjffi-";
-    /** How long another stub must have been left alone before a new copy removes it. */
-    private static final long OTHER_STUBS_LEFT_ALONE_MILLIS = 24L * 60 * 60 * 1000;
     /** Larger than any stub jffi ships (~130 KiB on x86_64). */
     private static final int MAX_STUB_BYTES = 4 << 20;
 
@@ -71,8 +69,7 @@ final class JffiStub {
         if (copied) {
             // A new stub (a jffi upgrade, or the first start here): other stubs nobody wrote for a day go, as older
             // builds' copies of the libraries do (~130 KB each; until 2026-12-03 they were named by SHA-256).
-            directory.removeOthersLeftAlone(STUB_PREFIX, name.substring(dot), cachedName, OTHER_STUBS_LEFT_ALONE_MILLIS,
-                    System.currentTimeMillis());
+            directory.removeOthersLeftAlone(STUB_PREFIX, name.substring(dot), cachedName, System.currentTimeMillis());
         }
         return file;
     }

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The directory every cache of the agent lives in: private or not used, entries written whole. */
 class CacheDirectoryTest {
+    private static final long DAY = 24L * 60 * 60 * 1000;
 
     @Test
     void writesAreMadeOwnerOnlyAndReadBack(@TempDir Path dir) throws Exception {
@@ -39,16 +40,13 @@ class CacheDirectoryTest {
     void keepNewestRemovesOnlyTheOldestOfOneKind(@TempDir Path dir) throws Exception {
         CacheDirectory cache = new CacheDirectory(dir.resolve("ka-agent-test").toFile());
         long now = System.currentTimeMillis();
-        long day = 24L * 60 * 60 * 1000;
         for (int i = 0; i < 5; i++) {
-            cache.write("kind-" + i + ".bin", new byte[] {(byte) i});
-            assertTrue(cache.file("kind-" + i + ".bin").setLastModified(now - (10 - i) * day));
+            writtenAt(cache, "kind-" + i + ".bin", now - (10 - i) * DAY);
         }
-        cache.write("other-0.bin", new byte[] {9});
-        assertTrue(cache.file("other-0.bin").setLastModified(now - 20 * day));
-        cache.write("kind-young.bin", new byte[] {7}); // written just now: kept whatever the count
-        cache.write("kind-x.bin.1234-1.tmp", new byte[] {8}); // left by a JVM killed while writing
-        assertTrue(cache.file("kind-x.bin.1234-1.tmp").setLastModified(now - 2 * CacheDirectory.STALE_TEMPORARY_MILLIS));
+        writtenAt(cache, "other-0.bin", now - 20 * DAY);
+        writtenAt(cache, "kind-young.bin", now); // written just now: kept whatever the count
+        // left by a JVM killed while writing
+        writtenAt(cache, "kind-x.bin.1234-1.tmp", now - 2 * CacheDirectory.STALE_TEMPORARY_MILLIS);
 
         assertEquals(4, cache.keepNewest("kind-", ".bin", 2, now));
         assertTrue(cache.file("kind-young.bin").isFile());
@@ -65,19 +63,16 @@ class CacheDirectoryTest {
     void keepNewestGroupsKeepsTheGroupsUsedLastWhole(@TempDir Path dir) throws Exception {
         CacheDirectory cache = new CacheDirectory(dir.resolve("ka-agent-test").toFile());
         long now = System.currentTimeMillis();
-        long day = 24L * 60 * 60 * 1000;
         // Three groups of two entries; group a's newest entry is the most recent, then c, then b.
         String[][] groups = {{"hooks-a-x.bin", "hooks-a-b-y.bin"}, {"hooks-b-x.bin", "hooks-b-b-y.bin"},
             {"hooks-c-x.bin", "hooks-c-b-y.bin"}};
         long[][] ages = {{30, 1}, {5, 6}, {20, 3}};
         for (int g = 0; g < groups.length; g++) {
             for (int e = 0; e < 2; e++) {
-                cache.write(groups[g][e], new byte[] {(byte) g});
-                assertTrue(cache.file(groups[g][e]).setLastModified(now - ages[g][e] * day));
+                writtenAt(cache, groups[g][e], now - ages[g][e] * DAY);
             }
         }
-        cache.write("policy-1.bin", new byte[] {1});
-        assertTrue(cache.file("policy-1.bin").setLastModified(now - 100 * day));
+        writtenAt(cache, "policy-1.bin", now - 100 * DAY);
 
         assertEquals(2, cache.keepNewestGroups("hooks-", ".bin", 2, now));
         for (String kept : new String[] {"hooks-a-x.bin", "hooks-a-b-y.bin", "hooks-c-x.bin", "hooks-c-b-y.bin"}) {
@@ -93,20 +88,24 @@ class CacheDirectoryTest {
     void removeOthersLeftAloneSparesTheCurrentOneAndRecentOnes(@TempDir Path dir) throws Exception {
         CacheDirectory cache = new CacheDirectory(dir.resolve("ka-agent-test").toFile());
         long now = System.currentTimeMillis();
-        long day = 24L * 60 * 60 * 1000;
         for (String name : new String[] {"libjffi-1.2-aaaa-10.so", "libjffi-1.2-bbbb-10.so", "libjffi-1.2-cccc-10.so",
             "libjffi-1.2-" + "d".repeat(64) + ".so", "libs-0001.jar"}) {
-            cache.write(name, new byte[] {1});
-            assertTrue(cache.file(name).setLastModified(now - 2 * day));
+            writtenAt(cache, name, now - 2 * DAY);
         }
         assertTrue(cache.file("libjffi-1.2-bbbb-10.so").setLastModified(now - 60_000)); // another build's, in use
 
-        cache.removeOthersLeftAlone("libjffi-", ".so", "libjffi-1.2-aaaa-10.so", day, now);
+        cache.removeOthersLeftAlone("libjffi-", ".so", "libjffi-1.2-aaaa-10.so", now);
         assertTrue(cache.file("libjffi-1.2-aaaa-10.so").isFile(), "the current one, however old");
         assertTrue(cache.file("libjffi-1.2-bbbb-10.so").isFile(), "one written within the day");
         assertFalse(cache.file("libjffi-1.2-cccc-10.so").exists());
         assertFalse(cache.file("libjffi-1.2-" + "d".repeat(64) + ".so").exists(), "the SHA-256-named one too");
         assertTrue(cache.file("libs-0001.jar").isFile(), "another kind");
+    }
+
+    /** An entry as a JVM wrote it at that time. */
+    private static void writtenAt(CacheDirectory cache, String name, long time) {
+        cache.write(name, new byte[] {1});
+        assertTrue(cache.file(name).setLastModified(time), name);
     }
 
     @Test

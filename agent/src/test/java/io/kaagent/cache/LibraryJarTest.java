@@ -57,13 +57,13 @@ class LibraryJarTest {
         Path youngTemporary = Files.write(cacheDir.resolve("policy-2-2.bin.6a-1.tmp"), new byte[] {4});
         long now = System.currentTimeMillis();
         Files.setLastModifiedTime(stale, java.nio.file.attribute.FileTime.fromMillis(
-                now - LibraryJar.STALE_MILLIS - 60_000));
+                now - CacheDirectory.OTHERS_LEFT_ALONE_MILLIS - 60_000));
         Files.setLastModifiedTime(oldTemporary, java.nio.file.attribute.FileTime.fromMillis(
                 now - CacheDirectory.STALE_TEMPORARY_MILLIS - 60_000));
         Files.setLastModifiedTime(youngTemporary, java.nio.file.attribute.FileTime.fromMillis(
                 now - CacheDirectory.STALE_TEMPORARY_MILLIS + 60_000));
         Files.setLastModifiedTime(policy, java.nio.file.attribute.FileTime.fromMillis(
-                now - LibraryJar.STALE_MILLIS - 60_000));
+                now - CacheDirectory.OTHERS_LEFT_ALONE_MILLIS - 60_000));
         CacheDirectory cache = new CacheDirectory(cacheDir.toFile());
         try (JarFile outer = new JarFile(agentJar(dir, "new")); JarFile libs = LibraryJar.open(outer, cache, BUILD)) {
             assertNotNull(libs);
