@@ -80,9 +80,6 @@ final class LaunchPolicyRead implements Runnable {
             // policy was not compiled before (a fresh container) then exits without waiting for the init thread's
             // handover, which rewrites the socket classes there with ASM.
             verdict.countDown();
-            // After the verdict, off the way to a short JVM's exit, and here rather than on the init thread (whose
-            // KeepAliveRuntime.policyLoaded would build it otherwise): in parallel with that thread's preparation.
-            policy.prepareIndex();
         } catch (PolicyException e) {
             invalid = e;
         } catch (RuntimeException e) {
@@ -91,6 +88,16 @@ final class LaunchPolicyRead implements Runnable {
             failed = new IllegalStateException("reading the policy failed: " + e, e);
         } finally {
             done.countDown();
+        }
+        try {
+            if (policy != null) {
+                // After the handover may take it: a socket decided meanwhile checks the rules in turn, so that a
+                // JVM's first connection waits for neither the index's classes nor its build. Here rather than on
+                // the init thread: in parallel with its handover and preparation.
+                policy.prepareIndex();
+            }
+        } catch (Throwable t) {
+            // best effort: without its index the policy still decides, rule by rule
         }
         try {
             afterwards.run();

@@ -152,10 +152,11 @@ public final class Rule {
         if (cidrs.isEmpty()) {
             return true;
         }
-        if (remote == null) {
-            return false;
-        }
-        NormalizedAddress address = NormalizedAddress.of(remote);
+        return remote != null && addressMatches(NormalizedAddress.of(remote));
+    }
+
+    /** Whether one of the rule's blocks holds the address; false for a rule without a cidr criterion. */
+    boolean addressMatches(NormalizedAddress address) {
         for (CidrBlock cidr : cidrs) {
             if (cidr.contains(address)) {
                 return true;

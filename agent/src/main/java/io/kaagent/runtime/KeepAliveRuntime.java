@@ -518,7 +518,10 @@ public final class KeepAliveRuntime {
     public void policyLoaded(Policy loaded) {
         List<Undecided> waiting;
         synchronized (undecidedLock) {
-            this.policy = indexed(loaded); // from here on hooks decide for themselves; nothing more joins the queue
+            // From here on hooks decide for themselves; nothing more joins the queue. Not indexed here: the
+            // launch's policy thread builds the index meanwhile (LaunchPolicyRead); until then rules are checked in
+            // turn.
+            this.policy = loaded;
             waiting = undecided == null ? null : new ArrayList<Undecided>(undecided);
         }
         try {

@@ -1,6 +1,8 @@
 package io.kaagent.bench.process;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,8 +13,10 @@ import java.util.Map;
  * init thread may still be preparing the JVM for its hooks), after 100 ms (as an application that loads a driver or a
  * framework first; the preparation done) and after 2.5 s (native ready, a second after start: the first connection
  * goes through the native apply path, with every class it needs loaded lazily).
- * Interleaved; "added" is the median of per-round paired differences. Each jar keeps its caches in a directory of
- * its own, primed: the timed runs are a JVM's second start. {@code -Dbench.runs=N} (default 15);
+ * Interleaved, each round starting with the next variant (a fixed order gave the variant in the middle of a round a
+ * few ms of its own: the host's state after the one before); "added" is the median of per-round paired differences.
+ * Each jar keeps its caches in a directory of its own, primed: the timed runs are a JVM's second start.
+ * {@code -Dbench.runs=N} (default 15); {@code -Dbench.delays=0,100} only those delays (default 0,100,2500);
  * {@code -Dbench.baseline=JAR} runs that jar too, interleaved, and prints this jar against it.
  */
 public final class FirstConnectBench {
@@ -30,7 +34,7 @@ public final class FirstConnectBench {
         if (baseline != null) {
             modes.put("baseline jar, rule matches", BenchCaches.primedAgent(env, "baseline", baseline, policy));
         }
-        String[] delays = {"0", "100", "2500"};
+        String[] delays = System.getProperty("bench.delays", "0,100,2500").split(",");
         String[] keys = {"bind_ms", "connect_ms", "accept_ms", "total_ms", "second_ms"};
         Map<String, Stats[]> stats = new LinkedHashMap<>();
         Map<String, Stats> initDone = new LinkedHashMap<>();
@@ -41,7 +45,7 @@ public final class FirstConnectBench {
             for (BenchEnv.Jdk jdk : env.jdks) {
                 for (String delay : delays) {
                     Map<String, double[]> thisRound = new LinkedHashMap<>();
-                    for (Map.Entry<String, List<String>> mode : modes.entrySet()) {
+                    for (Map.Entry<String, List<String>> mode : rotated(modes, round)) {
                         ChildJvm.Result r = new ChildJvm(jdk.java).args(mode.getValue())
                                 .args("-cp", env.classes, FirstConnect.class.getName(), delay)
                                 .run(env.work).requireSuccess(mode.getKey());
@@ -103,6 +107,13 @@ public final class FirstConnectBench {
                     + Stats.signed1(s.percentile(90)) + "]");
         }
         System.out.println();
+    }
+
+    /** The variants in their order, starting with the {@code round}-th: each takes each place in turn. */
+    static <K, V> List<Map.Entry<K, V>> rotated(Map<K, V> variants, int round) {
+        List<Map.Entry<K, V>> all = new ArrayList<>(variants.entrySet());
+        Collections.rotate(all, -Math.floorMod(round, all.size()));
+        return all;
     }
 
     /** A delay in ms before the first connect, as the tables say it. */
