@@ -583,9 +583,10 @@ public final class KeepAliveRuntime {
     }
 
     /**
-     * Loads what the first hooked connect or accept runs, on the init thread just after the handlers are in: an
-     * application that connects in its first milliseconds then finds it loaded (FirstConnectBench, cold JDK 17:
-     * ~1-2 ms of its first connection). Best effort.
+     * Loads what the first hooked connect or accept runs, and has the JDK set the options once (on a socket of the
+     * agent's, never connected), on the init thread just after the handlers are in: an application that connects in
+     * its first milliseconds then finds it loaded (FirstConnectBench, cold JDK 17: ~1-2 ms of its first connection).
+     * Best effort.
      */
     public void warmHookPath() {
         try {
@@ -595,7 +596,12 @@ public final class KeepAliveRuntime {
             }
             OptionApplier startup = startupApplier;
             if (startup instanceof JdkFallbackApplier) {
-                ((JdkFallbackApplier) startup).warm();
+                applying.set(Boolean.TRUE);
+                try {
+                    ((JdkFallbackApplier) startup).warm();
+                } finally {
+                    applying.remove();
+                }
             }
         } catch (Throwable t) {
             // the first connection loads them itself
