@@ -10,8 +10,9 @@ import java.util.Map;
  * is done), then 200,000 loopback connect/accept/close cycles, and heap, metaspace, threads and file descriptors
  * before/after (after full GCs), plus the live instances of the agent's runtime classes and of sockets afterwards.
  * At rest also the CPU time the process has used (user + system): what the agent's start, native layer and JIT work
- * cost a JVM in all. {@code -Dbench.cycles=N} (default 200000), {@code -Dbench.rounds=N} (default 2; the table shows
- * medians), {@code -Dbench.baseline=JAR} (run.sh's BASELINE_JAR) adds that jar's two modes.
+ * cost a JVM in all, and that time per kind of thread (the agent's, the JIT's, ...). {@code -Dbench.cycles=N}
+ * (default 200000), {@code -Dbench.rounds=N} (default 2; the table shows medians), {@code -Dbench.baseline=JAR}
+ * (run.sh's BASELINE_JAR) adds that jar's two modes.
  */
 public final class MemoryBench {
     private static final String[] FIELDS = {"rss_kb", "heap_kb", "metaspace_kb", "classes", "threads", "fds",
@@ -41,6 +42,7 @@ public final class MemoryBench {
         System.out.println(BenchEnv.machineLine() + "; " + rounds + " rounds, medians");
         Map<String, Stats[]> stats = new LinkedHashMap<>();
         Map<String, String> live = new LinkedHashMap<>();
+        Map<String, Stats[]> cpuByThread = new LinkedHashMap<>();
         String[] snapshots = {"rest", "before", "after"};
         for (int round = 0; round < rounds; round++) {
             for (BenchEnv.Jdk jdk : env.jdks) {
@@ -57,6 +59,11 @@ public final class MemoryBench {
                         }
                     }
                     s[snapshots.length * FIELDS.length].add(r.value("cycles", "us_per_cycle"));
+                    Stats[] cpu = cpuByThread.computeIfAbsent(key, k -> ConnectLoopBench.newStats(
+                            MemoryProbe.THREAD_KINDS.length));
+                    for (int i = 0; i < MemoryProbe.THREAD_KINDS.length; i++) {
+                        cpu[i].add(r.value("cpu_by_thread", MemoryProbe.THREAD_KINDS[i] + "_ms"));
+                    }
                     StringBuilder l = new StringBuilder();
                     for (String line : r.out.split("\n")) {
                         if (line.startsWith("live ")) {
@@ -94,6 +101,30 @@ public final class MemoryBench {
                     + ")"));
         }
         rest.print();
+        System.out.println();
+        System.out.println("### CPU used by then, per thread (ms; /proc/self/task/*/schedstat; exited: the process's"
+                + " total, in clock ticks, less the live threads')");
+        Table perThread = new Table("JDK", "mode", "main", "agent's threads", "JIT", "GC", "other", "exited");
+        Map<String, double[]> noAgent = new LinkedHashMap<>();
+        for (Map.Entry<String, Stats[]> e : cpuByThread.entrySet()) {
+            String[] key = e.getKey().split("\\|");
+            double[] v = new double[MemoryProbe.THREAD_KINDS.length];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = e.getValue()[i].median();
+            }
+            if (key[1].equals("no agent")) {
+                noAgent.put(key[0], v);
+            }
+            double[] b = noAgent.get(key[0]);
+            String[] cells = new String[2 + v.length];
+            cells[0] = key[0];
+            cells[1] = key[1];
+            for (int i = 0; i < v.length; i++) {
+                cells[2 + i] = Stats.f1(v[i]) + (b == null || b == v ? "" : " (" + Stats.signed1(v[i] - b[i]) + ")");
+            }
+            perThread.row(cells);
+        }
+        perThread.print();
         System.out.println();
         System.out.println("### " + cycles + " cycles: before -> after (after full GCs)");
         Table flat = new Table("JDK", "mode", "µs/cycle", "heap KiB", "metaspace KiB", "classes", "threads", "fds",

@@ -18,9 +18,12 @@ import javax.management.ObjectName;
  * The child of {@link MemoryBench}: memory at rest, then N loopback connect/accept/close cycles, then memory again,
  * each time after full GCs. Prints {@code snapshot NAME rss_kb= heap_kb= metaspace_kb= classes= threads= fds=} lines
  * and, at the end, the class histogram's lines for the agent's classes and the JDK types that could hold a socket.
- * Argument: the number of cycles.
+ * At rest also {@code cpu_by_thread} (see {@link #cpuByThread}). Argument: the number of cycles.
  */
 public final class MemoryProbe {
+    /** The kinds {@link #cpuByThread} sums by; the last, "exited", is not a name's. */
+    static final String[] THREAD_KINDS = {"main", "agent", "jit", "gc", "other", "exited"};
+
     private MemoryProbe() {
     }
 
@@ -28,6 +31,7 @@ public final class MemoryProbe {
         int cycles = Integer.parseInt(args[0]);
         Thread.sleep(3000); // the agent's init thread (native layer a second after start, MBean) is done by then
         snapshot("rest");
+        cpuByThread();
         InetAddress loopback = InetAddress.getLoopbackAddress();
         long elapsed;
         try (ServerSocket server = new ServerSocket()) {
@@ -79,6 +83,58 @@ public final class MemoryProbe {
                 + " fds=" + (fds == null ? -1 : fds.length)
                 + " cpu_ms=" + ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                         .getProcessCpuTime() / 1_000_000);
+    }
+
+    /**
+     * The CPU each live thread has used ({@code /proc/self/task/N/schedstat}: ns on a CPU), summed by kind of thread
+     * (its {@code comm}): the application's main ("java"), the agent's ("ka-agent-*"), the JIT's compilers, the
+     * GC's, the rest; "exited" is what threads no longer alive used (the agent's policy thread, say): the process's
+     * total (whole clock ticks) less the live threads'. Printed as {@code cpu_by_thread main_ms= agent_ms= jit_ms=
+     * gc_ms= other_ms= exited_ms=}.
+     */
+    private static void cpuByThread() {
+        File[] tasks = new File("/proc/self/task").listFiles();
+        if (tasks == null) {
+            return; // not Linux
+        }
+        long[] nanos = new long[THREAD_KINDS.length];
+        long live = 0;
+        for (File task : tasks) {
+            try {
+                String comm = new String(Files.readAllBytes(new File(task, "comm").toPath()), "UTF-8").trim();
+                String schedstat = new String(Files.readAllBytes(new File(task, "schedstat").toPath()), "UTF-8");
+                long onCpu = Long.parseLong(schedstat.trim().split(" ")[0]);
+                nanos[kindOf(comm)] += onCpu;
+                live += onCpu;
+            } catch (IOException | RuntimeException endedMeanwhile) {
+                // a thread gone between the listing and the read: counted as exited
+            }
+        }
+        long process = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+        nanos[THREAD_KINDS.length - 1] = Math.max(0, process - live);
+        StringBuilder line = new StringBuilder("cpu_by_thread");
+        for (int i = 0; i < THREAD_KINDS.length; i++) {
+            line.append(' ').append(THREAD_KINDS[i]).append("_ms=")
+                    .append(String.format(Locale.ROOT, "%.1f", nanos[i] / 1e6));
+        }
+        System.out.println(line);
+    }
+
+    private static int kindOf(String comm) {
+        if (comm.equals("java")) {
+            return 0; // the launcher's thread and the application's main thread both carry the executable's name
+        }
+        if (comm.startsWith("ka-agent")) {
+            return 1;
+        }
+        if (comm.startsWith("C1 Compiler") || comm.startsWith("C2 Compiler")) {
+            return 2;
+        }
+        if (comm.startsWith("GC Thread") || comm.startsWith("G1 ")) {
+            return 3;
+        }
+        return 4;
     }
 
     static long rssKb() {
