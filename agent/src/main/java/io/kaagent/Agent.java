@@ -713,6 +713,11 @@ public final class Agent {
                 if (!handOverPolicyIfRead()) {
                     return;
                 }
+            }
+            if (pendingHooks != null) {
+                pendingHooks.rewriteLoadedTargets(); // after the handover (a no-op when done in premain)
+            }
+            if (loadJdkOptions) {
                 delayForTests("ka.agent.test.jdkOptionsDelayMillis");
                 jdkOptions = ApplierLoader.jdkOptionsOrNull();
                 runtime.startupApplier(jdkOptions);

@@ -27,6 +27,8 @@ public final class HookInstaller {
     private final List<String> problems = new ArrayList<String>();
     /** Registered when targets loaded before the agent were retransformed; null until then. */
     private RetransformedHooks retransformed;
+    /** Set by the one thread that runs {@link #rewriteLoadedTargets}. */
+    private boolean loadedTargetsRewritten;
 
     private HookInstaller(Instrumentation instrumentation, HookTransformer transformer) {
         this.instrumentation = instrumentation;
@@ -40,6 +42,7 @@ public final class HookInstaller {
     public static HookInstaller install(Instrumentation instrumentation) {
         HookInstaller installer = register(instrumentation);
         installer.jvmPrepared();
+        installer.rewriteLoadedTargets();
         return installer;
     }
 
@@ -79,9 +82,25 @@ public final class HookInstaller {
         return transformer.gate().isWanted();
     }
 
-    /** The bridge and its handlers are in place: targets are rewritten from now on, the loaded ones at once. */
+    /**
+     * The bridge and its handlers are in place: targets are rewritten from now on. Those loaded already without
+     * their hooks get them in {@link #rewriteLoadedTargets}.
+     */
     public void jvmPrepared() {
         transformer.gate().prepared(true);
+    }
+
+    /**
+     * Once, after {@link #jvmPrepared}: the targets loaded without their hooks (before the transformer was registered,
+     * by another agent's premain, say) are retransformed. At launch the init thread does it after handing the policy
+     * over: the scan of every loaded class takes 2-4 ms of a cold JVM, which an application's first connection, made
+     * meanwhile, would wait for.
+     */
+    public void rewriteLoadedTargets() {
+        if (loadedTargetsRewritten) {
+            return;
+        }
+        loadedTargetsRewritten = true;
         // After the transformer was registered: a target loading meanwhile was rewritten as it loaded, or is found
         // loaded here and retransformed. Not one rewritten already (one the application waited for at its load):
         // a retransformation stops every thread at a safepoint, just when the application is using that class.
