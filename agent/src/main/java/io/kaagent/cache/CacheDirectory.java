@@ -275,7 +275,11 @@ public final class CacheDirectory {
      *         writable
      */
     public File fileWith(String name, byte[] bytes) {
-        long crc = crc32(bytes);
+        return fileWith(name, bytes, crc32(bytes));
+    }
+
+    /** As {@link #fileWith(String, byte[])}, for a caller that has the bytes' {@link #crc32} already. */
+    public File fileWith(String name, byte[] bytes, long crc) {
         File rootsEntry = primedFile(name);
         if (holds(rootsEntry, bytes.length, crc)) {
             return rootsEntry;
@@ -298,7 +302,8 @@ public final class CacheDirectory {
         return held != null && held.length == length && crc32(held) == crc;
     }
 
-    private static long crc32(byte[] bytes) {
+    /** The CRC-32 of these bytes, as {@link #fileWith} checks copies by. */
+    public static long crc32(byte[] bytes) {
         CRC32 crc = new CRC32();
         crc.update(bytes, 0, bytes.length);
         return crc.getValue();

@@ -77,7 +77,10 @@ public final class HookInstaller {
         transformer.gate().awaitWanted(millis);
     }
 
-    /** Whether a hook target has loaded yet: the application is setting up its first sockets now. */
+    /**
+     * Whether a hook target has loaded yet: before the preparation, the application is setting up its first sockets
+     * now. Once the preparing thread has defined the bridge through {@code ServerSocket}, always true.
+     */
     public boolean socketsWanted() {
         return transformer.gate().isWanted();
     }

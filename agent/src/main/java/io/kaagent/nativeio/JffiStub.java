@@ -4,7 +4,6 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Locale;
-import java.util.zip.CRC32;
 
 import com.kenai.jffi.Init;
 
@@ -55,13 +54,12 @@ final class JffiStub {
         }
         String name = resource.substring(resource.lastIndexOf('/') + 1);
         int dot = name.lastIndexOf('.');
-        CRC32 crc = new CRC32();
-        crc.update(stub, 0, stub.length);
-        String cachedName = name.substring(0, dot) + "-" + Long.toHexString(crc.getValue()) + "-" + stub.length
+        long crc = CacheDirectory.crc32(stub); // once: the name's, and what the copy is checked by
+        String cachedName = name.substring(0, dot) + "-" + Long.toHexString(crc) + "-" + stub.length
                 + name.substring(dot);
         CacheDirectory directory = CacheDirectory.ofUser();
         boolean copied = !directory.has(cachedName);
-        File file = directory.fileWith(cachedName, stub);
+        File file = directory.fileWith(cachedName, stub, crc);
         if (file == null) {
             throw new IOException("cannot keep jffi's stub in " + directory.directory()
                     + ": not a directory of this user alone, or not writable");
