@@ -89,16 +89,9 @@ final class LaunchPolicyRead implements Runnable {
         } finally {
             done.countDown();
         }
-        try {
-            if (policy != null) {
-                // After the handover may take it: a socket decided meanwhile checks the rules in turn, so that a
-                // JVM's first connection waits for neither the index's classes nor its build. Here rather than on
-                // the init thread: in parallel with its handover and preparation.
-                policy.prepareIndex();
-            }
-        } catch (Throwable t) {
-            // best effort: without its index the policy still decides, rule by rule
-        }
+        // The policy's rule index is not built here but by the init thread, after its handover and the JDK's way to
+        // the options (Agent.InitWork): built here, in parallel, it took a share of two cores from an application
+        // connecting at once (FirstConnectBench). Until then the policy checks its rules in turn.
         try {
             afterwards.run();
         } catch (Throwable t) {

@@ -240,6 +240,39 @@ class CleanStartTest {
         }
     }
 
+    /**
+     * The policy's rule index is built by the init thread, after its handover and the hooks' warm-up (until then the
+     * policy checks its rules in turn), not by the policy's own thread in parallel: that took two cores' share from an
+     * application connecting at once. Seen from outside: the JVM's class-load log names the thread that loaded the
+     * index's class, and that thread, still running, is the agent's init thread (renamed for housekeeping once done).
+     */
+    @Test
+    void theInitThreadBuildsTheRuleIndexAfterTheHandover(@TempDir Path dir) throws Exception {
+        Path tmp = Files.createDirectory(dir.resolve("tmp"));
+        Path policy = Policies.write(dir, """
+                version: 1
+                rules:
+                  - {name: db, host: "*.db.internal", port: 5432}
+                  - {name: any, cidr: 127.0.0.0/8, direction: both, idle: 31s, intvl: 7s, cnt: 4}
+                """);
+        for (String start : new String[] {"fresh", "warm"}) {
+            Path log = dir.resolve("classes-" + start + ".log");
+            try (ChildJvm app = ChildJvm.builder().agent(policy).sysProp("java.io.tmpdir", tmp.toString())
+                    .jvmArg("-Xlog:class+load=info:file=" + log + ":tid").mainClass(WAIT_APP).start()) {
+                app.awaitStdout("READY", TestEnv.START_TIMEOUT);
+                awaitTrue(() -> Files.exists(log) && Files.readAllLines(log).stream()
+                        .anyMatch(l -> l.contains(" io.kaagent.policy.RuleIndex ")), start + ": the index built");
+                String line = Files.readAllLines(log).stream()
+                        .filter(l -> l.contains(" io.kaagent.policy.RuleIndex ")).findFirst().orElseThrow();
+                String tid = line.substring(line.indexOf('[') + 1, line.indexOf(']'));
+                Path comm = Paths.get("/proc", Long.toString(app.pid()), "task", tid, "comm");
+                String thread = Files.exists(comm) ? Files.readString(comm).trim() : "(ended) " + line;
+                assertTrue(thread.equals("ka-agent-init") || thread.equals("ka-agent-housek"),
+                        start + ": the index was built on " + thread + "; " + app.describe());
+            }
+        }
+    }
+
     private static List<String> openFiles(Path proc) throws Exception {
         try (Stream<Path> fds = Files.list(proc.resolve("fd"))) {
             return fds.map(fd -> {

@@ -94,10 +94,24 @@ public final class HookInstaller {
     }
 
     /**
+     * At a launch, on the init thread once the gate is open: loads {@code java.net.Socket}, rewritten here from the
+     * hook cache (~1 ms of a cold JVM) rather than at the application's first {@code new Socket()}, which usually
+     * follows soon after the socket class whose load called for the preparation. Its initialiser is left to the
+     * application. Best effort: otherwise the application's thread loads it, as before.
+     */
+    public void loadSocketAhead() {
+        try {
+            Class.forName("java.net.Socket", false, null);
+        } catch (Throwable t) {
+            // the application loads it itself
+        }
+    }
+
+    /**
      * Once, after {@link #jvmPrepared}: the targets loaded without their hooks (before the transformer was registered,
      * by another agent's premain, say) are retransformed. At launch the init thread does it after handing the policy
-     * over: the scan of every loaded class takes 2-4 ms of a cold JVM, which an application's first connection, made
-     * meanwhile, would wait for.
+     * over and warming the hooks' way up: the scan of every loaded class takes 2-4 ms of a cold JVM, which an
+     * application's first connection, made meanwhile, would wait for.
      */
     public void rewriteLoadedTargets() {
         if (loadedTargetsRewritten) {

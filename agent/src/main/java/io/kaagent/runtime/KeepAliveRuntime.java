@@ -519,8 +519,8 @@ public final class KeepAliveRuntime {
         List<Undecided> waiting;
         synchronized (undecidedLock) {
             // From here on hooks decide for themselves; nothing more joins the queue. Not indexed here: the
-            // launch's policy thread builds the index meanwhile (LaunchPolicyRead); until then rules are checked in
-            // turn.
+            // init thread builds the index once the hooks' way is warm (Agent.InitWork); until then rules are
+            // checked in turn.
             this.policy = loaded;
             waiting = undecided == null ? null : new ArrayList<Undecided>(undecided);
         }
