@@ -93,6 +93,9 @@ syscalls() {
   fi
   cc -O2 -o "$TARGET/setsockopt-cost" benchmarks/native/setsockopt_cost.c
   "$TARGET/setsockopt-cost"
+  # The same four as one io_uring submission (Linux 6.7+): what batching them would save on a fresh connection.
+  cc -O2 -o "$TARGET/uring-setsockopt" benchmarks/native/uring_setsockopt.c
+  "$TARGET/uring-setsockopt"
 }
 
 # The same four calls from Java, by each way a JVM has of making them (jffi's invoker as the agent calls it, jnr-ffi,
