@@ -19,28 +19,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 #define CALLS 1000000
 #define ROUNDS 7
 
-static double now_ns(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1e9 + t.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b) {
-    double x = *(const double *) a, y = *(const double *) b;
-    return x < y ? -1 : x > y;
-}
-
-static void check(int rc, const char *what) {
-    if (rc != 0) {
-        perror(what);
-        exit(1);
-    }
-}
-
-static const int ON = 1, IDLE = 30, INTVL = 5, CNT = 3;
 
 /** The agent's order: the timers first, SO_KEEPALIVE last. */
 static void set_four(int s) {
@@ -53,23 +36,6 @@ static void set_four(int s) {
 #define FRESH 20000
 #define FRESH_ROUNDS 9
 enum { CLIENT_FOUR, SERVER_FOUR, SERVER_GET, FRESH_MODES };
-
-/** A socket listening on a free loopback port, whose address is written to {@code address}. */
-static int loopback_listener(struct sockaddr_in *address) {
-    int listener = socket(AF_INET, SOCK_STREAM, 0);
-    if (listener < 0) {
-        perror("socket");
-        exit(1);
-    }
-    memset(address, 0, sizeof *address);
-    address->sin_family = AF_INET;
-    address->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof *address;
-    check(bind(listener, (struct sockaddr *) address, sizeof *address), "bind");
-    check(listen(listener, 128), "listen");
-    check(getsockname(listener, (struct sockaddr *) address, &length), "getsockname");
-    return listener;
-}
 
 /** ns per socket of the calls of this mode alone, over FRESH loopback connections. */
 static double fresh(int mode) {

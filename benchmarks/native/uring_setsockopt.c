@@ -25,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 #define FRESH 20000
 #define ROUNDS 9
 #define URING_CMD_OPCODE 46 /* IORING_OP_URING_CMD */
@@ -50,25 +52,6 @@ static struct {
     struct cqe *cqes;
 } ring;
 
-static double now_ns(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1e9 + t.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b) {
-    double x = *(const double *) a, y = *(const double *) b;
-    return x < y ? -1 : x > y;
-}
-
-static void check(int rc, const char *what) {
-    if (rc != 0) {
-        perror(what);
-        exit(1);
-    }
-}
-
-static const int ON = 1, IDLE = 30, INTVL = 5, CNT = 3;
 static const int LEVELS[4] = {IPPROTO_TCP, IPPROTO_TCP, IPPROTO_TCP, SOL_SOCKET};
 static const int NAMES[4] = {TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT, SO_KEEPALIVE};
 static const int *const VALUES[4] = {&IDLE, &INTVL, &CNT, &ON};
@@ -139,18 +122,6 @@ static int ring_set_four(int s) {
     }
     __atomic_store_n(ring.cq_head, head, __ATOMIC_RELEASE);
     return failed;
-}
-
-static int loopback_listener(struct sockaddr_in *address) {
-    int listener = socket(AF_INET, SOCK_STREAM, 0);
-    memset(address, 0, sizeof *address);
-    address->sin_family = AF_INET;
-    address->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof *address;
-    check(bind(listener, (struct sockaddr *) address, sizeof *address), "bind");
-    check(listen(listener, 1024), "listen");
-    check(getsockname(listener, (struct sockaddr *) address, &length), "getsockname");
-    return listener;
 }
 
 static void expect_set(int s, const char *mode) {
