@@ -33,10 +33,18 @@ final class LibC {
     private final long strerror;
     private final long syscall;
     private final long close;
+    private final long mmap;
+    private final long socket;
+    private final long munmap;
     private final CallContext setsockoptContext;
     private final CallContext getsockoptContext;
     private final CallContext strerrorContext;
     private final CallContext syscallContext;
+    private final CallContext syscall5Context;
+    private final CallContext syscall6Context;
+    private final CallContext mmapContext;
+    private final CallContext socketContext;
+    private final CallContext munmapContext;
     private final CallContext closeContext;
 
     private LibC(Library library) {
@@ -45,12 +53,23 @@ final class LibC {
         strerror = address(library, "strerror");
         syscall = address(library, "syscall");
         close = address(library, "close");
+        mmap = address(library, "mmap");
+        socket = address(library, "socket");
+        munmap = address(library, "munmap");
         setsockoptContext = context(Type.SINT, FD_LEVEL_OPTION_POINTER_INT);
         getsockoptContext = context(Type.SINT, FD_LEVEL_OPTION_POINTER_POINTER);
         strerrorContext = context(Type.POINTER, new Type[] {Type.SINT});
         // syscall(2) is variadic; its integer arguments go in the same registers as a plain call's on the Linux ABIs
-        // (x86_64, aarch64), where the only system calls made through it (pidfd_*) exist.
+        // (x86_64, aarch64), where the only system calls made through it (pidfd_*, io_uring_*) exist. Every argument
+        // the system call reads must be passed: the ones not passed are whatever the registers held.
         syscallContext = context(Type.SLONG, new Type[] {Type.SLONG, Type.SLONG, Type.SLONG, Type.SLONG});
+        syscall5Context = context(Type.SLONG, new Type[] {Type.SLONG, Type.SLONG, Type.SLONG, Type.SLONG, Type.SLONG});
+        syscall6Context = context(Type.SLONG, new Type[] {Type.SLONG, Type.SLONG, Type.SLONG, Type.SLONG, Type.SLONG,
+            Type.SLONG});
+        mmapContext = context(Type.POINTER, new Type[] {Type.POINTER, Type.SLONG, Type.SINT, Type.SINT, Type.SINT,
+            Type.SLONG});
+        socketContext = context(Type.SINT, new Type[] {Type.SINT, Type.SINT, Type.SINT});
+        munmapContext = context(Type.SINT, new Type[] {Type.POINTER, Type.SLONG});
         closeContext = context(Type.SINT, new Type[] {Type.SINT});
     }
 
@@ -87,6 +106,29 @@ final class LibC {
 
     long syscall(long number, long arg1, long arg2, long arg3) {
         return invoker.invokeN4(syscallContext, syscall, number, arg1, arg2, arg3);
+    }
+
+    /** As {@link #syscall(long, long, long, long)}, for four arguments (io_uring_enter's first four). */
+    long syscall(long number, long arg1, long arg2, long arg3, long arg4) {
+        return invoker.invokeN5(syscall5Context, syscall, number, arg1, arg2, arg3, arg4);
+    }
+
+    /** As {@link #syscall(long, long, long, long)}, for system calls of five arguments. */
+    long syscall(long number, long arg1, long arg2, long arg3, long arg4, long arg5) {
+        return invoker.invokeN6(syscall6Context, syscall, number, arg1, arg2, arg3, arg4, arg5);
+    }
+
+    /** @return the mapping's address, or -1 (MAP_FAILED) */
+    long mmap(long address, long length, int protection, int flags, int fd, long offset) {
+        return invoker.invokeN6(mmapContext, mmap, address, length, protection, flags, fd, offset);
+    }
+
+    int munmap(long address, long length) {
+        return (int) invoker.invokeN2(munmapContext, munmap, address, length);
+    }
+
+    int socket(int domain, int type, int protocol) {
+        return (int) invoker.invokeN3(socketContext, socket, domain, type, protocol);
     }
 
     int close(int fd) {

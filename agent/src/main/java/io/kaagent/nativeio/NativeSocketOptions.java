@@ -30,6 +30,8 @@ public final class NativeSocketOptions {
     /** Each slot: the value's 4 bytes, then the length's 4 (a socklen_t). */
     private final long scratch;
     private final AtomicIntegerArray scratchBusy = new AtomicIntegerArray(SCRATCH_SLOTS);
+    /** Set once, when asked for and proven ({@link #batchThroughIoUring}); null: one setsockopt per option. */
+    private volatile SetsockoptRings rings;
 
     private NativeSocketOptions(LibC libc, SocketConstants constants) {
         this.libc = libc;
@@ -89,6 +91,20 @@ public final class NativeSocketOptions {
     }
 
     /**
+     * From now on, {@link #apply} sets a socket's options in one io_uring submission where it can (Linux 6.7+, where
+     * no seccomp filter or sysctl forbids io_uring): one ring per processor, up to {@link SetsockoptRings#MAX_RINGS}.
+     * Where it cannot at a given moment (every ring in use), it makes the setsockopt calls as before.
+     *
+     * @return how many rings
+     * @throws UnsupportedOperationException why io_uring cannot be used here; nothing changed then
+     */
+    public int batchThroughIoUring() {
+        SetsockoptRings opened = SetsockoptRings.open(libc, constants, Runtime.getRuntime().availableProcessors());
+        rings = opened;
+        return opened.size();
+    }
+
+    /**
      * The values one rule sets, written once into native memory: setsockopt reads them in place, so a call
      * marshals nothing and allocates nothing (an IntByReference per call was a tenth of the connect hook's time).
      * Never written again after {@link #prepare}, so any number of threads may pass them at once.
@@ -100,6 +116,11 @@ public final class NativeSocketOptions {
         final long userTimeout;
         final long on;
         final long off;
+        /** For {@link SetsockoptRings}: the values in the order they are set, with and without the user timeout. */
+        final long[] all;
+        final long[] allButUserTimeout;
+        /** For {@link SetsockoptRings}: SO_KEEPALIVE off, then the timers and the user timeout, as {@link #reset}. */
+        final long[] offThenAll;
 
         private KeepAliveValues(MemoryIO memory, long block, int idleSeconds, int intervalSeconds, int count,
                 int userTimeoutMillis) {
@@ -115,6 +136,9 @@ public final class NativeSocketOptions {
             this.userTimeout = block + 12;
             this.on = block + 16;
             this.off = block + 20;
+            this.all = new long[] {idle, interval, this.count, userTimeout, on};
+            this.allButUserTimeout = new long[] {idle, interval, this.count, on};
+            this.offThenAll = new long[] {off, idle, interval, this.count, userTimeout};
         }
     }
 
@@ -164,6 +188,10 @@ public final class NativeSocketOptions {
         if (fd < 0) {
             throw new NativeSocketException("setsockopt", 9, "socket has no file descriptor");
         }
+        SetsockoptRings batch = rings;
+        if (batch != null && batch.set(fd, values, setUserTimeout)) {
+            return;
+        }
         set(fd, constants.ipprotoTcp, constants.keepIdle, values.idle, "TCP_KEEPIDLE");
         set(fd, constants.ipprotoTcp, constants.keepInterval, values.interval, "TCP_KEEPINTVL");
         set(fd, constants.ipprotoTcp, constants.keepCount, values.count, "TCP_KEEPCNT");
@@ -192,6 +220,10 @@ public final class NativeSocketOptions {
     public void reset(int fd, KeepAliveValues values) throws NativeSocketException {
         if (fd < 0) {
             throw new NativeSocketException("setsockopt", 9, "socket has no file descriptor");
+        }
+        SetsockoptRings batch = rings;
+        if (batch != null && batch.reset(fd, values)) {
+            return;
         }
         set(fd, constants.solSocket, constants.soKeepAlive, values.off, "SO_KEEPALIVE");
         set(fd, constants.ipprotoTcp, constants.keepIdle, values.idle, "TCP_KEEPIDLE");
