@@ -11,7 +11,8 @@
 # instead of agent/target/ka-agent.jar; BASELINE_JAR=/path/other.jar runs that jar too, interleaved, in startup, first,
 # inprocess and memory (a before/after comparison in one run); JDK25=/path/to/java; RUNS, ROUNDS, CYCLES (CALLS for
 # calls) change the sample sizes (see each program's comment), CONNECTIONS the scale benchmark's count; EARLY=N has inprocess open N
-# connections at each child's start and keep them (a pool); DELAYS=0,100 limits first to those delays (ms before the
+# connections at each child's start and keep them (a pool); URING=1 has inprocess run this jar with
+# -Dka.agent.io_uring=true too; DELAYS=0,100 limits first to those delays (ms before the
 # first connect; default 0,100,2500); LOOKUP_ARGS are passed to the JMH jar (lookup, tracking).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -68,7 +69,7 @@ fi
 run() {
   java -Dbench.agent="$(pwd)/$SNAPSHOT" -Dbench.classes="$(pwd)/$CLASSES" -Dbench.probe="$(pwd)/$PROBE" \
        -Dbench.jdks="$JDKS" -Dbench.work="$WORK" \
-       ${BASELINE_JAR:+-Dbench.baseline=$BASELINE_JAR} ${RUNS:+-Dbench.runs=$RUNS} ${ROUNDS:+-Dbench.rounds=$ROUNDS} ${CYCLES:+-Dbench.cycles=$CYCLES} ${CONNECTIONS:+-Dbench.connections=$CONNECTIONS} ${EARLY:+-Dbench.early=$EARLY} ${DELAYS:+-Dbench.delays=$DELAYS} \
+       ${BASELINE_JAR:+-Dbench.baseline=$BASELINE_JAR} ${RUNS:+-Dbench.runs=$RUNS} ${ROUNDS:+-Dbench.rounds=$ROUNDS} ${CYCLES:+-Dbench.cycles=$CYCLES} ${CONNECTIONS:+-Dbench.connections=$CONNECTIONS} ${EARLY:+-Dbench.early=$EARLY} ${URING:+-Dbench.uring=true} ${DELAYS:+-Dbench.delays=$DELAYS} \
        -cp "$CLASSES" "io.kaagent.bench.process.$1"
 }
 

@@ -14,7 +14,8 @@ import java.util.Map;
  *
  * <p>{@code -Dbench.rounds=N} child JVMs per JDK, jar and policy (default 3), {@code -Dbench.cycles=N} cycles per batch
  * (default 2000; 15 blocks of three batches after 21,000 warm-up cycles). {@code -Dbench.baseline=JAR} runs that
- * jar's children too, interleaved. {@code -Dbench.early=N} (default 0) has each child open N connections at its start
+ * jar's children too, interleaved; {@code -Dbench.uring=true} children of this jar with {@code -Dka.agent.io_uring=true}
+ * too (each socket's options in one io_uring submission). {@code -Dbench.early=N} (default 0) has each child open N connections at its start
  * and keep them open, as a pool does: the agent sets those through the JDK's options while its native layer loads.
  * The policies: the loopback rule by address, by port, by address with 1 in 10 clients under none, and by port with
  * the policy reloaded to other values for that rule after the warm-up.
@@ -46,11 +47,15 @@ public final class InProcessConnectBench {
         // the old ones, which the agent takes back (and, since c6fba29, carries the new ones).
         policies.put(RELOADED, Policies.matchingByPortToReload(env.work));
         Path reloadTo = Policies.matchingByPortReloaded(env.work);
-        Map<String, String> jars = new LinkedHashMap<>();
-        jars.put("this jar", env.agentJar);
+        // label -> the jar, and the agent's setting for the child (none, or io_uring's)
+        Map<String, String[]> jars = new LinkedHashMap<>();
+        jars.put("this jar", new String[] {env.agentJar, "-Dka.agent.io_uring=false"});
+        if (Boolean.getBoolean("bench.uring")) {
+            jars.put("this jar, io_uring", new String[] {env.agentJar, "-Dka.agent.io_uring=true"});
+        }
         String baseline = BenchEnv.baselineJar();
         if (baseline != null) {
-            jars.put("baseline jar", baseline);
+            jars.put("baseline jar", new String[] {baseline, "-Dka.agent.io_uring=false"});
         }
         System.out.println("## Per connection, in one process: the agent's handlers plugged in and out between batches"
                 + " (µs per connection)");
@@ -66,7 +71,7 @@ public final class InProcessConnectBench {
         Map<String, String> kernel = new LinkedHashMap<>();
         for (int round = 0; round < rounds; round++) {
             for (BenchEnv.Jdk jdk : env.jdks) {
-                for (Map.Entry<String, String> jar : jars.entrySet()) {
+                for (Map.Entry<String, String[]> jar : jars.entrySet()) {
                     for (Map.Entry<String, Path> policy : policies.entrySet()) {
                         String key = jdk.label + "|" + jar.getKey() + "|" + policy.getKey();
                         boolean reloading = policy.getKey().equals(RELOADED);
@@ -74,8 +79,8 @@ public final class InProcessConnectBench {
                             Policies.matchingByPortToReload(env.work); // the old text back, overwritten last time
                         }
                         ChildJvm.Result r = new ChildJvm(jdk.java)
-                                .args(List.of("-javaagent:" + jar.getValue() + "=" + policy.getValue(),
-                                        "-Dbench.early=" + early,
+                                .args(List.of("-javaagent:" + jar.getValue()[0] + "=" + policy.getValue(),
+                                        jar.getValue()[1], "-Dbench.early=" + early,
                                         "-Dbench.strangerEvery=" + (policy.getKey().equals(MIXED) ? 10 : 0)))
                                 .args(reloading ? List.of("-Dbench.reloadTo=" + reloadTo,
                                         "-Dbench.policy=" + policy.getValue(), "-Dka.agent.reload.seconds=0.2")
