@@ -1,7 +1,7 @@
 package io.kaagent.nativeio;
 
+import static io.kaagent.nativeio.ReadBack.assertOptions;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -52,11 +52,7 @@ class NativeSocketOptionsTest {
             options.reset(fd, options.prepare(defaults.idleSeconds(), defaults.intervalSeconds(), defaults.count(), 0));
 
             int nobodys = OwnDescriptors.fdOf(untouched);
-            assertFalse(options.getKeepAlive(fd), "SO_KEEPALIVE");
-            assertEquals(options.getTcpKeepIdle(nobodys), options.getTcpKeepIdle(fd), "TCP_KEEPIDLE");
-            assertEquals(options.getTcpKeepInterval(nobodys), options.getTcpKeepInterval(fd), "TCP_KEEPINTVL");
-            assertEquals(options.getTcpKeepCount(nobodys), options.getTcpKeepCount(fd), "TCP_KEEPCNT");
-            assertEquals(0, options.getTcpUserTimeout(fd), "TCP_USER_TIMEOUT");
+            ReadBack.assertAsNobodySet(options, fd, nobodys);
         }
     }
 
@@ -127,12 +123,4 @@ class NativeSocketOptionsTest {
         }
     }
 
-    private static void assertOptions(NativeSocketOptions options, int fd, int idle, int interval, int count,
-            int userTimeout) throws NativeSocketException {
-        assertTrue(options.getKeepAlive(fd), "SO_KEEPALIVE");
-        assertEquals(idle, options.getTcpKeepIdle(fd), "TCP_KEEPIDLE");
-        assertEquals(interval, options.getTcpKeepInterval(fd), "TCP_KEEPINTVL");
-        assertEquals(count, options.getTcpKeepCount(fd), "TCP_KEEPCNT");
-        assertEquals(userTimeout, options.getTcpUserTimeout(fd), "TCP_USER_TIMEOUT");
-    }
 }

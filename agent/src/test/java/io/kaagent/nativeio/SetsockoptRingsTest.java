@@ -1,7 +1,7 @@
 package io.kaagent.nativeio;
 
+import static io.kaagent.nativeio.ReadBack.assertOptions;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -72,11 +72,7 @@ class SetsockoptRingsTest {
             assertTrue(rings.reset(fd, options.prepare(defaults.idleSeconds(), defaults.intervalSeconds(),
                     defaults.count(), 0)), "a ring took the submission");
             int nobodys = OwnDescriptors.fdOf(untouched);
-            assertFalse(options.getKeepAlive(fd), "SO_KEEPALIVE");
-            assertEquals(options.getTcpKeepIdle(nobodys), options.getTcpKeepIdle(fd), "TCP_KEEPIDLE");
-            assertEquals(options.getTcpKeepInterval(nobodys), options.getTcpKeepInterval(fd), "TCP_KEEPINTVL");
-            assertEquals(options.getTcpKeepCount(nobodys), options.getTcpKeepCount(fd), "TCP_KEEPCNT");
-            assertEquals(0, options.getTcpUserTimeout(fd), "TCP_USER_TIMEOUT");
+            ReadBack.assertAsNobodySet(options, fd, nobodys);
         }
     }
 
@@ -184,12 +180,4 @@ class SetsockoptRingsTest {
         return count;
     }
 
-    private static void assertOptions(NativeSocketOptions options, int fd, int idle, int interval, int count,
-            int userTimeout) throws NativeSocketException {
-        assertTrue(options.getKeepAlive(fd), "SO_KEEPALIVE");
-        assertEquals(idle, options.getTcpKeepIdle(fd), "TCP_KEEPIDLE");
-        assertEquals(interval, options.getTcpKeepInterval(fd), "TCP_KEEPINTVL");
-        assertEquals(count, options.getTcpKeepCount(fd), "TCP_KEEPCNT");
-        assertEquals(userTimeout, options.getTcpUserTimeout(fd), "TCP_USER_TIMEOUT");
-    }
 }
