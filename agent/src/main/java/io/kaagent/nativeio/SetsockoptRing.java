@@ -111,7 +111,8 @@ final class SetsockoptRing {
                 map(libc, fd, mappings, 1, memory.getInt(params + 100) + CQE_BYTES * cqEntries, OFF_CQ_RING);
                 map(libc, fd, mappings, 2, SQE_BYTES * sqEntries, OFF_SQES);
                 return new SetsockoptRing(libc, fd, mappings, params);
-            } catch (NativeSocketException e) {
+            } catch (NativeSocketException | RuntimeException e) {
+                // RuntimeException: offsets the kernel gave that lie outside its own mappings (a layout not this one)
                 unmap(libc, mappings);
                 libc.close(fd);
                 throw e;
