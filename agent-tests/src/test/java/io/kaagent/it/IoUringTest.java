@@ -69,6 +69,48 @@ class IoUringTest {
         }
     }
 
+    /**
+     * Under a seccomp filter that refuses io_uring_setup (EPERM, as container runtimes' default profiles do): one WARN
+     * line with the reason, no ring, and every connection set by setsockopt as without the setting.
+     */
+    @Test
+    void whereIoUringIsRefusedTheAgentSaysSoAndSetsTheOptionsAnyway(@TempDir Path dir) throws Exception {
+        KernelSocketReader.assumeAvailable();
+        Path launcher = compileLauncher(dir);
+        try (EchoServer peer = EchoServer.start();
+             ChildJvm app = driver(dir, peer).sysProp("ka.agent.io_uring", "true").through(launcher.toString())
+                     .start()) {
+            String line = app.awaitStderr(l -> l.contains("io_uring"), TestEnv.START_TIMEOUT);
+            assertEquals("ka-agent: WARN io_uring asked for (ka.agent.io_uring / KA_AGENT_IO_URING) but unavailable:"
+                    + " io_uring_setup failed: Operation not permitted (errno 1); one setsockopt call per option"
+                    + " instead", line);
+            int[] local = SampleOutput.ports(app.awaitStdout("READY", TestEnv.START_TIMEOUT));
+            KernelSocketReader kernel = KernelSocketReader.of(app.pid());
+            List<Executable> checks = new ArrayList<>();
+            for (int i = 0; i < KINDS.length; i++) {
+                int n = i;
+                checks.add(() -> assertOptions(POLICY, kernel, kernel.connection(local[n], peer.port()),
+                        KINDS[n] + "\n" + app.describe()));
+            }
+            assertAll(checks);
+            assertEquals(List.of(), rings(app.pid()), "[io_uring] descriptors\n" + app.describe());
+            assertEquals(1, app.stderrLines().stream().filter(l -> l.contains("io_uring")).count(), app.describe());
+        }
+    }
+
+    /** without_io_uring.c (src/test/c), built with the C compiler CI installs. */
+    private static Path compileLauncher(Path dir) throws Exception {
+        boolean compiler = Files.isExecutable(Paths.get("/usr/bin/cc"));
+        TestEnv.requireOrSkip(compiler, () -> "no C compiler for the seccomp launcher (apt-get install gcc libc6-dev)");
+        Path source = Paths.get(System.getProperty("ka.test.c.dir", "src/test/c"), "without_io_uring.c");
+        Path launcher = dir.resolve("without-io-uring");
+        Process cc = new ProcessBuilder("/usr/bin/cc", "-O2", "-o", launcher.toString(), source.toString())
+                .redirectErrorStream(true).start();
+        String output = new String(cc.getInputStream().readAllBytes());
+        assertEquals(0, cc.waitFor(), "cc " + source + ":\n" + output);
+        return launcher;
+    }
+
     @Test
     void noRingWithoutTheSetting(@TempDir Path dir) throws Exception {
         try (EchoServer peer = EchoServer.start(); ChildJvm app = driver(dir, peer).start()) {

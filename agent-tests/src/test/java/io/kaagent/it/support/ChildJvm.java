@@ -257,6 +257,7 @@ public final class ChildJvm implements AutoCloseable {
         private final List<String> jvmArgs = new ArrayList<>();
         private final Map<String, String> systemProperties = new LinkedHashMap<>();
         private final Map<String, String> env = new LinkedHashMap<>();
+        private final List<String> launcher = new ArrayList<>();
         private String agentOption;
         private boolean agent;
         private Path agentJar;
@@ -305,6 +306,12 @@ public final class ChildJvm implements AutoCloseable {
         /** Runs the JVM under that user and group id, with no supplementary groups (setpriv; needs root). */
         public Builder runAs(int uid) {
             this.uid = uid;
+            return this;
+        }
+
+        /** Started through this command, which runs the rest of the command line (a seccomp launcher, say). */
+        public Builder through(String... launcher) {
+            this.launcher.addAll(List.of(launcher));
             return this;
         }
 
@@ -369,7 +376,7 @@ public final class ChildJvm implements AutoCloseable {
             if (mainClass == null) {
                 throw new IllegalStateException("no main class");
             }
-            List<String> cmd = new ArrayList<>();
+            List<String> cmd = new ArrayList<>(launcher);
             if (uid != null) {
                 cmd.addAll(List.of("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups", "--"));
             }
