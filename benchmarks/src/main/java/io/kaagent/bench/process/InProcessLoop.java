@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -135,13 +136,43 @@ public final class InProcessLoop {
                 client.connect(agentServer.getLocalSocketAddress());
                 try (Socket accepted = agentServer.accept()) {
                     System.out.println("kernel client=" + ConnectLoop.describe(client) + " server="
-                            + ConnectLoop.describe(accepted) + " listener=" + ConnectLoop.describe(agentServer));
+                            + ConnectLoop.describe(accepted) + " listener=" + ConnectLoop.describe(agentServer)
+                            + ringsOfThisProcess());
                 }
             }
         }
         for (Closeable c : pool) {
             c.close(); // open until here: the pool lives as long as the application
         }
+    }
+
+    /**
+     * The agent's io_uring rings here (ka.agent.io_uring), by the kernel's count: " rings=N sqes=M", M the SQEs they
+     * took (SqTail in /proc/self/fdinfo); "" without rings.
+     */
+    private static String ringsOfThisProcess() throws IOException {
+        int rings = 0;
+        long sqes = 0;
+        try (DirectoryStream<Path> fds = Files.newDirectoryStream(Paths.get("/proc/self/fd"))) {
+            for (Path fd : fds) {
+                String target;
+                try {
+                    target = Files.readSymbolicLink(fd).toString();
+                } catch (IOException closed) {
+                    continue; // the directory stream's own descriptor
+                }
+                if (target.equals("anon_inode:[io_uring]")) {
+                    rings++;
+                    Path fdinfo = Paths.get("/proc/self/fdinfo", fd.getFileName().toString());
+                    for (String line : Files.readAllLines(fdinfo)) {
+                        if (line.startsWith("SqTail:")) {
+                            sqes += Long.parseLong(line.substring("SqTail:".length()).trim());
+                        }
+                    }
+                }
+            }
+        }
+        return rings == 0 ? "" : " rings=" + rings + " sqes=" + sqes;
     }
 
     /** The new policy in place of the old, and the agent's reload of it awaited (its MBean counts reloads). */
