@@ -19,8 +19,7 @@ import com.kenai.jffi.MemoryIO;
  * Not thread-safe: {@link SetsockoptRings} lends each ring to one thread at a time.
  */
 final class SetsockoptRing {
-    /** The most options one socket gets: the three timers, TCP_USER_TIMEOUT and SO_KEEPALIVE. */
-    static final int MAX_OPTIONS = 5;
+    /** Room for one submission: at most five options (the three timers, TCP_USER_TIMEOUT, SO_KEEPALIVE). */
     private static final int ENTRIES = 8;
     // The system call numbers io_uring has on every architecture (they were added after the tables were unified).
     private static final long SYS_IO_URING_SETUP = 425;
@@ -155,7 +154,9 @@ final class SetsockoptRing {
     /**
      * Sets {@code count} options on {@code fd} in this order, in one submission.
      *
-     * @param levels, options, values the options' levels, numbers and the addresses of their int values
+     * @param levels the options' levels (SOL_SOCKET, IPPROTO_TCP)
+     * @param options the options' numbers
+     * @param values the addresses of the options' int values
      * @param names the options' names, for the message of a failure
      * @return false when the ring did not take the submission as it must (nothing to tell about the socket, and
      *         the ring is broken from now on): the caller sets the options by setsockopt instead
