@@ -48,15 +48,7 @@ class IoUringTest {
             String line = app.awaitStderr(l -> l.contains("io_uring"), TestEnv.START_TIMEOUT);
             assumeTrue(!line.contains("unavailable"), "io_uring refused here: " + line);
             assertTrue(line.contains("setting socket options through io_uring"), line);
-            int[] local = SampleOutput.ports(app.awaitStdout("READY", TestEnv.START_TIMEOUT));
-            KernelSocketReader kernel = KernelSocketReader.of(app.pid());
-            List<Executable> checks = new ArrayList<>();
-            for (int i = 0; i < KINDS.length; i++) {
-                int n = i;
-                checks.add(() -> assertOptions(POLICY, kernel, kernel.connection(local[n], peer.port()),
-                        KINDS[n] + "\n" + app.describe()));
-            }
-            assertAll(checks);
+            assertEachConnectionHasThePolicy(app, peer);
             List<Path> rings = rings(app.pid());
             int processors = Runtime.getRuntime().availableProcessors();
             assertEquals(Math.min(processors, 8), rings.size(), "[io_uring] descriptors, one per processor up to 8");
@@ -85,18 +77,23 @@ class IoUringTest {
             assertTrue(line.startsWith("ka-agent: WARN io_uring asked for (ka.agent.io_uring / KA_AGENT_IO_URING) but"
                     + " unavailable: io_uring_setup failed: ")
                     && line.endsWith(" (errno 1); one setsockopt call per option instead"), line);
-            int[] local = SampleOutput.ports(app.awaitStdout("READY", TestEnv.START_TIMEOUT));
-            KernelSocketReader kernel = KernelSocketReader.of(app.pid());
-            List<Executable> checks = new ArrayList<>();
-            for (int i = 0; i < KINDS.length; i++) {
-                int n = i;
-                checks.add(() -> assertOptions(POLICY, kernel, kernel.connection(local[n], peer.port()),
-                        KINDS[n] + "\n" + app.describe()));
-            }
-            assertAll(checks);
+            assertEachConnectionHasThePolicy(app, peer);
             assertEquals(List.of(), rings(app.pid()), "[io_uring] descriptors\n" + app.describe());
             assertEquals(1, app.stderrLines().stream().filter(l -> l.contains("io_uring")).count(), app.describe());
         }
+    }
+
+    /** The kernel's values on each of the driver's three connections, read from outside. */
+    private static void assertEachConnectionHasThePolicy(ChildJvm app, EchoServer peer) throws Exception {
+        int[] local = SampleOutput.ports(app.awaitStdout("READY", TestEnv.START_TIMEOUT));
+        KernelSocketReader kernel = KernelSocketReader.of(app.pid());
+        List<Executable> checks = new ArrayList<>();
+        for (int i = 0; i < KINDS.length; i++) {
+            int n = i;
+            checks.add(() -> assertOptions(POLICY, kernel, kernel.connection(local[n], peer.port()),
+                    KINDS[n] + "\n" + app.describe()));
+        }
+        assertAll(checks);
     }
 
     /** without_io_uring.c (src/test/c), built with the C compiler CI installs. */
