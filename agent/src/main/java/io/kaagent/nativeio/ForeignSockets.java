@@ -66,12 +66,7 @@ public final class ForeignSockets implements Closeable {
     }
 
     private static String explain(LibC libc, int errno) {
-        String text;
-        try {
-            text = libc.strerror(errno);
-        } catch (Throwable t) {
-            text = "errno " + errno;
-        }
+        String text = libc.strerror(errno);
         switch (errno) {
             case ENOSYS:
                 return text + " (this kernel has no pidfd_getfd: Linux 5.6 or newer is needed)";

@@ -140,12 +140,25 @@ final class LibC {
         return lastError.get();
     }
 
-    /** The C library's text for an errno, or "errno N" when it has none. */
+    /** The C library's text for an errno, or "errno N" when it has none or cannot give it: never throws. */
     String strerror(int errno) {
-        long text = invoker.invokeN1(strerrorContext, strerror, errno);
-        if (text == 0) {
-            return "errno " + errno;
+        try {
+            long text = invoker.invokeN1(strerrorContext, strerror, errno);
+            if (text != 0) {
+                return new String(MemoryIO.getInstance().getZeroTerminatedByteArray(text), Charset.defaultCharset());
+            }
+        } catch (Throwable t) {
+            // a message about a failure must not fail in turn
         }
-        return new String(MemoryIO.getInstance().getZeroTerminatedByteArray(text), Charset.defaultCharset());
+        return "errno " + errno;
+    }
+
+    /** The failure of {@code call}, with the errno the last call on this thread left. */
+    NativeSocketException failure(String call) {
+        return failure(call, errno());
+    }
+
+    NativeSocketException failure(String call, int errno) {
+        return new NativeSocketException(call, errno, strerror(errno));
     }
 }

@@ -267,7 +267,7 @@ public final class NativeSocketOptions {
 
     private void set(int fd, int level, int option, long value, String name) throws NativeSocketException {
         if (libc.setsockopt(fd, level, option, value, 4) != 0) {
-            throw failure("setsockopt(" + name + ")");
+            throw libc.failure("setsockopt(" + name + ")");
         }
     }
 
@@ -279,7 +279,7 @@ public final class NativeSocketOptions {
             memory.putInt(value, 0);
             memory.putInt(length, 4);
             if (libc.getsockopt(fd, level, option, value, length) != 0) {
-                throw failure("getsockopt(" + name + ")");
+                throw libc.failure("getsockopt(" + name + ")");
             }
             return memory.getInt(value);
         } finally {
@@ -299,16 +299,5 @@ public final class NativeSocketOptions {
             }
             Thread.yield(); // more calls in flight than slots: each holds its slot for one system call
         }
-    }
-
-    private NativeSocketException failure(String call) {
-        int errno = libc.errno();
-        String reason;
-        try {
-            reason = libc.strerror(errno);
-        } catch (Throwable t) {
-            reason = "errno " + errno;
-        }
-        return new NativeSocketException(call, errno, reason);
     }
 }

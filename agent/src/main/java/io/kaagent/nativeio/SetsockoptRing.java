@@ -98,7 +98,7 @@ final class SetsockoptRing {
         try {
             long ringFd = libc.syscall(SYS_IO_URING_SETUP, ENTRIES, params, 0);
             if (ringFd < 0) {
-                throw failure(libc, "io_uring_setup");
+                throw libc.failure("io_uring_setup");
             }
             int fd = (int) ringFd;
             // address, length of: the submission ring, the completion ring, the submission entries
@@ -125,7 +125,7 @@ final class SetsockoptRing {
             throws NativeSocketException {
         long address = libc.mmap(0, length, PROT_READ_WRITE, MAP_SHARED_POPULATE, fd, offset);
         if (address == -1 || address == 0) {
-            throw failure(libc, "mmap(io_uring)");
+            throw libc.failure("mmap(io_uring)");
         }
         mappings[2 * which] = address;
         mappings[2 * which + 1] = length;
@@ -205,14 +205,8 @@ final class SetsockoptRing {
         }
         cq.putInt(cqHead, head + count);
         if (failedOption >= 0) {
-            throw new NativeSocketException("setsockopt(" + names[failedOption] + ") through io_uring", failedErrno,
-                    libc.strerror(failedErrno));
+            throw libc.failure("setsockopt(" + names[failedOption] + ") through io_uring", failedErrno);
         }
         return true;
-    }
-
-    private static NativeSocketException failure(LibC libc, String call) {
-        int errno = libc.errno();
-        return new NativeSocketException(call, errno, libc.strerror(errno));
     }
 }
