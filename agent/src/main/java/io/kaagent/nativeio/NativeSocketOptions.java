@@ -15,6 +15,8 @@ public final class NativeSocketOptions {
     public static final int VALUE_SLOTS = 256;
     private static final int VALUE_SLOT_BYTES = 24;
     private static final int EBADF = 9;
+    private static final int AF_INET = 2;
+    private static final int SOCK_STREAM = 1;
 
     private final LibC libc;
     private final MemoryIO memory = MemoryIO.getInstance();
@@ -100,8 +102,56 @@ public final class NativeSocketOptions {
      */
     public int batchThroughIoUring() {
         SetsockoptRings opened = SetsockoptRings.open(libc, constants, Runtime.getRuntime().availableProcessors());
+        try {
+            prove(opened);
+        } catch (RuntimeException e) {
+            opened.close();
+            throw e;
+        }
         rings = opened;
         return opened.size();
+    }
+
+    /**
+     * Keepalive on, idle 30, interval 5, count 3, set through a ring on a socket of the agent's own, must read back by
+     * getsockopt: where the kernel takes the submission but the options do not land, the rings are not used.
+     *
+     * @throws UnsupportedOperationException why not
+     */
+    private void prove(SetsockoptRings candidate) {
+        int fd = libc.socket(AF_INET, SOCK_STREAM, 0);
+        if (fd < 0) {
+            throw new UnsupportedOperationException(libc.failure("socket() for the io_uring check").getMessage());
+        }
+        long block = 0;
+        try {
+            block = allocateValues();
+            try {
+                if (!candidate.set(fd, new KeepAliveValues(memory, block, 30, 5, 3, 0), false)) {
+                    throw new UnsupportedOperationException("io_uring did not take the check's submission");
+                }
+            } catch (NativeSocketException e) {
+                // Before Linux 6.7 a socket refuses the command: EOPNOTSUPP.
+                throw new UnsupportedOperationException("this kernel does not set socket options through io_uring"
+                        + " (Linux 6.7+): " + e.getMessage(), e);
+            }
+            boolean on = getKeepAlive(fd);
+            int idle = getTcpKeepIdle(fd);
+            int interval = getTcpKeepInterval(fd);
+            int count = getTcpKeepCount(fd);
+            if (!on || idle != 30 || interval != 5 || count != 3) {
+                throw new UnsupportedOperationException("io_uring set keepalive on, idle 30, intvl 5, cnt 3, but"
+                        + " getsockopt reads keepalive " + (on ? "on" : "off") + ", idle " + idle + ", intvl "
+                        + interval + ", cnt " + count);
+            }
+        } catch (NativeSocketException e) {
+            throw new UnsupportedOperationException(e.getMessage(), e);
+        } finally {
+            if (block != 0) {
+                memory.freeMemory(block);
+            }
+            libc.close(fd);
+        }
     }
 
     /**

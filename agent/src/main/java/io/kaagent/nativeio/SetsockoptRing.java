@@ -152,18 +152,52 @@ final class SetsockoptRing {
     }
 
     /**
-     * Sets {@code count} options on {@code fd} in this order, in one submission.
+     * Options in the order a submission sets them: their levels, numbers and names (the names for a failure's
+     * message).
+     */
+    static final class Order {
+        final int[] levels;
+        final int[] options;
+        final String[] names;
+
+        Order(SocketConstants c, String... names) {
+            this.names = names;
+            this.levels = new int[names.length];
+            this.options = new int[names.length];
+            for (int i = 0; i < names.length; i++) {
+                levels[i] = names[i].equals("SO_KEEPALIVE") ? c.solSocket : c.ipprotoTcp;
+                options[i] = option(c, names[i]);
+            }
+        }
+
+        private static int option(SocketConstants c, String name) {
+            switch (name) {
+                case "SO_KEEPALIVE":
+                    return c.soKeepAlive;
+                case "TCP_KEEPIDLE":
+                    return c.keepIdle;
+                case "TCP_KEEPINTVL":
+                    return c.keepInterval;
+                case "TCP_KEEPCNT":
+                    return c.keepCount;
+                case "TCP_USER_TIMEOUT":
+                    return c.userTimeout;
+                default:
+                    throw new IllegalArgumentException("no option " + name);
+            }
+        }
+    }
+
+    /**
+     * Sets the options of {@code order} on {@code fd}, in that order, in one submission.
      *
-     * @param levels the options' levels (SOL_SOCKET, IPPROTO_TCP)
-     * @param options the options' numbers
-     * @param values the addresses of the options' int values
-     * @param names the options' names, for the message of a failure
+     * @param values the addresses of the options' int values, in the same order
      * @return false when the ring did not take the submission as it must (nothing to tell about the socket, and
      *         the ring is broken from now on): the caller sets the options by setsockopt instead
      * @throws NativeSocketException the first option the kernel refused, as setsockopt would have refused it
      */
-    boolean set(int fd, int count, int[] levels, int[] options, long[] values, String[] names)
-            throws NativeSocketException {
+    boolean set(int fd, Order order, long[] values) throws NativeSocketException {
+        int count = order.levels.length;
         if (broken) {
             return false;
         }
@@ -171,8 +205,8 @@ final class SetsockoptRing {
         for (int i = 0; i < count; i++) {
             int sqe = ((tail + i) & sqMask) * SQE_BYTES;
             sqes.putInt(sqe + 4, fd);
-            sqes.putInt(sqe + 16, levels[i]); // cmd's level
-            sqes.putInt(sqe + 20, options[i]); // cmd's optname
+            sqes.putInt(sqe + 16, order.levels[i]); // cmd's level
+            sqes.putInt(sqe + 20, order.options[i]); // cmd's optname
             sqes.putLong(sqe + 32, i); // user_data: which option
             sqes.putLong(sqe + 48, values[i]); // optval
         }
@@ -205,7 +239,7 @@ final class SetsockoptRing {
         }
         cq.putInt(cqHead, head + count);
         if (failedOption >= 0) {
-            throw libc.failure("setsockopt(" + names[failedOption] + ") through io_uring", failedErrno);
+            throw libc.failure("setsockopt(" + order.names[failedOption] + ") through io_uring", failedErrno);
         }
         return true;
     }

@@ -2,8 +2,6 @@ package io.kaagent.nativeio;
 
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
-import com.kenai.jffi.MemoryIO;
-
 /**
  * A few {@link SetsockoptRing}s, one per processor up to {@link #MAX_RINGS}, each lent to one thread at a time: a
  * thread takes the first free one from a place of its own, and where all are taken it sets its options by setsockopt
@@ -11,41 +9,29 @@ import com.kenai.jffi.MemoryIO;
  */
 final class SetsockoptRings {
     static final int MAX_RINGS = 8;
-    private static final int AF_INET = 2;
-    private static final int SOCK_STREAM = 1;
 
     private final SetsockoptRing[] rings;
     private final AtomicIntegerArray lent;
-    // The options in the order setsockopt sets them (NativeSocketOptions.apply): timers first, SO_KEEPALIVE last.
-    private final int[] levels;
-    private final int[] options;
-    private final String[] names;
-    private final int[] levelsWithoutUserTimeout;
-    private final int[] optionsWithoutUserTimeout;
-    private final String[] namesWithoutUserTimeout;
-    private final int[] levelsOffFirst;
-    private final int[] optionsOffFirst;
-    private final String[] namesOffFirst;
+    // The order setsockopt sets them in (NativeSocketOptions.apply): the timers first, SO_KEEPALIVE last.
+    private final SetsockoptRing.Order all;
+    private final SetsockoptRing.Order allButUserTimeout;
+    // NativeSocketOptions.reset's order: no keepalive timer runs while the values change.
+    private final SetsockoptRing.Order offFirst;
 
     private SetsockoptRings(SetsockoptRing[] rings, SocketConstants c) {
         this.rings = rings;
         this.lent = new AtomicIntegerArray(rings.length);
-        this.levels = new int[] {c.ipprotoTcp, c.ipprotoTcp, c.ipprotoTcp, c.ipprotoTcp, c.solSocket};
-        this.options = new int[] {c.keepIdle, c.keepInterval, c.keepCount, c.userTimeout, c.soKeepAlive};
-        this.names = new String[] {"TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_USER_TIMEOUT", "SO_KEEPALIVE"};
-        this.levelsWithoutUserTimeout = new int[] {c.ipprotoTcp, c.ipprotoTcp, c.ipprotoTcp, c.solSocket};
-        this.optionsWithoutUserTimeout = new int[] {c.keepIdle, c.keepInterval, c.keepCount, c.soKeepAlive};
-        this.namesWithoutUserTimeout = new String[] {"TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", "SO_KEEPALIVE"};
-        // NativeSocketOptions.reset's order: no keepalive timer runs while the values change.
-        this.levelsOffFirst = new int[] {c.solSocket, c.ipprotoTcp, c.ipprotoTcp, c.ipprotoTcp, c.ipprotoTcp};
-        this.optionsOffFirst = new int[] {c.soKeepAlive, c.keepIdle, c.keepInterval, c.keepCount, c.userTimeout};
-        this.namesOffFirst = new String[] {"SO_KEEPALIVE", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT",
-            "TCP_USER_TIMEOUT"};
+        this.all = new SetsockoptRing.Order(c, "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_USER_TIMEOUT",
+                "SO_KEEPALIVE");
+        this.allButUserTimeout = new SetsockoptRing.Order(c, "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT",
+                "SO_KEEPALIVE");
+        this.offFirst = new SetsockoptRing.Order(c, "SO_KEEPALIVE", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT",
+                "TCP_USER_TIMEOUT");
     }
 
     /**
-     * {@code count} rings, proven on a socket of their own: the four options set through the first ring must read
-     * back by getsockopt. Linux only (x86_64, aarch64), whose constants and io_uring layout are the ones written here.
+     * {@code count} rings. Linux only (x86_64, aarch64), whose constants and io_uring layout are the ones written
+     * here; {@link NativeSocketOptions#batchThroughIoUring} proves them before any socket of the application.
      *
      * @throws UnsupportedOperationException why this JVM cannot set options through io_uring
      */
@@ -61,9 +47,7 @@ final class SetsockoptRings {
             for (int i = 0; i < rings.length; i++) {
                 rings[i] = SetsockoptRing.open(libc);
             }
-            SetsockoptRings batch = new SetsockoptRings(rings, constants);
-            batch.prove(libc);
-            return batch;
+            return new SetsockoptRings(rings, constants);
         } catch (NativeSocketException e) {
             close(rings);
             throw new UnsupportedOperationException(e.getMessage(), e);
@@ -71,6 +55,11 @@ final class SetsockoptRings {
             close(rings);
             throw e;
         }
+    }
+
+    /** Unmaps and closes every ring: only for rings nobody uses, as when their check failed. */
+    void close() {
+        close(rings);
     }
 
     private static void close(SetsockoptRing[] rings) {
@@ -93,9 +82,7 @@ final class SetsockoptRings {
      */
     boolean set(int fd, NativeSocketOptions.KeepAliveValues values, boolean setUserTimeout)
             throws NativeSocketException {
-        return setUserTimeout ? set(fd, 5, levels, options, values.all, names)
-                : set(fd, 4, levelsWithoutUserTimeout, optionsWithoutUserTimeout, values.allButUserTimeout,
-                        namesWithoutUserTimeout);
+        return setUserTimeout ? set(fd, all, values.all) : set(fd, allButUserTimeout, values.allButUserTimeout);
     }
 
     /**
@@ -105,73 +92,22 @@ final class SetsockoptRings {
      * @return false when no ring took them: the caller calls setsockopt
      */
     boolean reset(int fd, NativeSocketOptions.KeepAliveValues values) throws NativeSocketException {
-        return set(fd, 5, levelsOffFirst, optionsOffFirst, values.offThenAll, namesOffFirst);
+        return set(fd, offFirst, values.offThenAll);
     }
 
-    private boolean set(int fd, int count, int[] levelsInOrder, int[] optionsInOrder, long[] values,
-            String[] namesInOrder) throws NativeSocketException {
+    private boolean set(int fd, SetsockoptRing.Order order, long[] values) throws NativeSocketException {
         int n = rings.length;
         int start = (int) Thread.currentThread().getId();
         for (int i = 0; i < n; i++) {
             int slot = ((start + i) & Integer.MAX_VALUE) % n;
             if (lent.get(slot) == 0 && lent.compareAndSet(slot, 0, 1)) {
                 try {
-                    return rings[slot].set(fd, count, levelsInOrder, optionsInOrder, values, namesInOrder);
+                    return rings[slot].set(fd, order, values);
                 } finally {
                     lent.set(slot, 0);
                 }
             }
         }
         return false;
-    }
-
-    /** Sets idle 30, interval 5, count 3 and keepalive on a socket of its own through a ring, and reads them back. */
-    private void prove(LibC libc) {
-        MemoryIO memory = MemoryIO.getInstance();
-        long block = memory.allocateMemory(32, true);
-        if (block == 0) {
-            throw new UnsupportedOperationException("could not allocate 32 bytes of native memory");
-        }
-        int fd = libc.socket(AF_INET, SOCK_STREAM, 0);
-        try {
-            if (fd < 0) {
-                throw new UnsupportedOperationException("socket() for the io_uring check failed: "
-                        + libc.strerror(libc.errno()));
-            }
-            int[] expected = {30, 5, 3, 1};
-            long[] addresses = new long[4];
-            for (int i = 0; i < 4; i++) {
-                addresses[i] = block + 4 * i;
-                memory.putInt(addresses[i], expected[i]);
-            }
-            try {
-                if (!rings[0].set(fd, 4, levelsWithoutUserTimeout, optionsWithoutUserTimeout, addresses,
-                        namesWithoutUserTimeout)) {
-                    throw new UnsupportedOperationException("io_uring did not take the check's submission");
-                }
-            } catch (NativeSocketException e) {
-                // Before Linux 6.7 a socket refuses the command: EOPNOTSUPP.
-                throw new UnsupportedOperationException("this kernel does not set socket options through io_uring"
-                        + " (Linux 6.7+): " + e.getMessage(), e);
-            }
-            long value = block + 16;
-            long length = block + 20;
-            for (int i = 0; i < 4; i++) {
-                memory.putInt(value, -1);
-                memory.putInt(length, 4);
-                int rc = libc.getsockopt(fd, levelsWithoutUserTimeout[i], optionsWithoutUserTimeout[i], value,
-                        length);
-                if (rc != 0 || memory.getInt(value) != expected[i]) {
-                    throw new UnsupportedOperationException("io_uring set " + namesWithoutUserTimeout[i] + " to "
-                            + expected[i] + " but getsockopt " + (rc != 0 ? "failed: " + libc.strerror(libc.errno())
-                                    : "reads " + memory.getInt(value)));
-                }
-            }
-        } finally {
-            if (fd >= 0) {
-                libc.close(fd);
-            }
-            memory.freeMemory(block);
-        }
     }
 }
