@@ -767,7 +767,7 @@ public final class Agent {
                 // connection, which waits for the handlers and the JDK's options above.
                 openJavaBaseForNative(openJavaBase);
             }
-            OptionApplier applier = ApplierLoader.load(jdkOptions);
+            OptionApplier applier = ApplierLoader.load(jdkOptions, ioUringAsked());
             if (applier == null) {
                 BridgeHandlers.uninstall();
                 runtime.applierUnavailable();
@@ -833,6 +833,15 @@ public final class Agent {
         Package pkg = Agent.class.getPackage();
         String version = pkg == null ? null : pkg.getImplementationVersion();
         return version == null ? "dev" : version;
+    }
+
+    /** -Dka.agent.io_uring / KA_AGENT_IO_URING (docs/operations.md, "io_uring"), read when the native layer loads. */
+    private static boolean ioUringAsked() {
+        try {
+            return isTrue(System.getProperty("ka.agent.io_uring")) || isTrue(System.getenv("KA_AGENT_IO_URING"));
+        } catch (SecurityException denied) {
+            return false;
+        }
     }
 
     private static boolean isTrue(String value) {

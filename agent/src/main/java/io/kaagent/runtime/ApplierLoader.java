@@ -32,14 +32,11 @@ public final class ApplierLoader {
     }
 
     /**
-     * {@code -Dka.agent.io_uring=true} / {@code KA_AGENT_IO_URING=true}: a socket's options in one io_uring submission
-     * (BENCHMARKS.md: ~2.4 µs against ~5.5 µs for four setsockopt calls where system calls are dear). Asked for, not
-     * assumed: some fleets forbid io_uring or alert on it, and container runtimes' default seccomp profiles block it.
+     * A socket's options in one io_uring submission (BENCHMARKS.md: ~2.4 µs against ~5.5 µs for four setsockopt calls
+     * where system calls are dear). Asked for, not assumed: some fleets forbid io_uring or alert on it, and container
+     * runtimes' default seccomp profiles block it.
      */
-    private static void batchIfAsked(NativeSocketOptions options) {
-        if (!ioUringAsked()) {
-            return;
-        }
+    private static void batchThroughIoUring(NativeSocketOptions options) {
         try {
             int rings = options.batchThroughIoUring();
             AgentLog.info("setting socket options through io_uring (ka.agent.io_uring): " + rings
@@ -50,27 +47,18 @@ public final class ApplierLoader {
         }
     }
 
-    private static boolean ioUringAsked() {
-        try {
-            return isTrue(System.getProperty("ka.agent.io_uring")) || isTrue(System.getenv("KA_AGENT_IO_URING"));
-        } catch (SecurityException denied) {
-            return false;
-        }
-    }
-
-    private static boolean isTrue(String value) {
-        return value != null && value.trim().equalsIgnoreCase("true");
-    }
-
     /**
      * @param jdkOptions the JDK applier loaded earlier, or null to try it here
+     * @param ioUring    whether -Dka.agent.io_uring / KA_AGENT_IO_URING asked for io_uring
      * @return the applier, or null (after one ERROR line) when neither mode works here
      */
-    public static OptionApplier load(OptionApplier jdkOptions) {
+    public static OptionApplier load(OptionApplier jdkOptions, boolean ioUring) {
         String nativeProblem;
         try {
             NativeSocketOptions options = NativeSocketOptions.load();
-            batchIfAsked(options);
+            if (ioUring) {
+                batchThroughIoUring(options);
+            }
             return new NativeApplier(options, SocketFds.load());
         } catch (Throwable t) {
             nativeProblem = t.getMessage();
