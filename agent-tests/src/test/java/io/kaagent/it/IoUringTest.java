@@ -131,25 +131,21 @@ class IoUringTest {
                 .args("127.0.0.1", peer.port(), "2500");
     }
 
-    /** The descriptors of that process that are io_uring instances. */
+    /** The /proc/PID/fdinfo files of that process's descriptors that are io_uring instances. */
     private static List<Path> rings(long pid) throws IOException {
         List<Path> rings = new ArrayList<>();
         try (DirectoryStream<Path> fds = Files.newDirectoryStream(Paths.get("/proc/" + pid + "/fd"))) {
             for (Path fd : fds) {
                 try {
                     if (Files.readSymbolicLink(fd).toString().equals("anon_inode:[io_uring]")) {
-                        rings.add(fd.getFileName());
+                        rings.add(Paths.get("/proc/" + pid + "/fdinfo").resolve(fd.getFileName()));
                     }
                 } catch (IOException closed) {
                     // closed while listed
                 }
             }
         }
-        List<Path> fdinfo = new ArrayList<>();
-        for (Path fd : rings) {
-            fdinfo.add(Paths.get("/proc/" + pid + "/fdinfo").resolve(fd));
-        }
-        return fdinfo;
+        return rings;
     }
 
     /** SQEs the rings took, by the kernel's count (SqTail; no ring here wraps its 32-bit counter). */
