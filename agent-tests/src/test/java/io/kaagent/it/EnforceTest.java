@@ -1,6 +1,5 @@
 package io.kaagent.it;
 
-import static io.kaagent.it.support.KernelAssertions.assertOptions;
 import static io.kaagent.it.support.KernelSocketOptions.applied;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,19 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kaagent.it.support.AgentJmx;
 import io.kaagent.it.support.ChildJvm;
+import io.kaagent.it.support.DriverConnections;
 import io.kaagent.it.support.EchoServer;
 import io.kaagent.it.support.KernelSocketOptions;
 import io.kaagent.it.support.KernelSocketReader;
 import io.kaagent.it.support.Policies;
-import io.kaagent.it.support.SampleOutput;
 import io.kaagent.it.support.TestEnv;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -32,7 +28,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class EnforceTest {
-    private static final String[] KINDS = {"Socket", "SocketChannel.setOption", "socket adaptor"};
     private static final KernelSocketOptions POLICY = applied(31, 7, 4, 0);
     private static final KernelSocketOptions APPLICATION = new KernelSocketOptions(false, 999, 77, 11, 0);
 
@@ -77,7 +72,7 @@ class EnforceTest {
             app.awaitStderr(line -> line.contains(" native mode"), TestEnv.START_TIMEOUT); // the agent's start line
             app.sendLine("again");
             app.awaitStdout("AGAIN", TestEnv.START_TIMEOUT);
-            assertEachConnection(POLICY, app, peer);
+            DriverConnections.assertEach(POLICY, app, peer);
             assertEquals(3, appliedLines(app, "fallback"),
                     "each socket set through the JDK's options, before the native layer was up\n" + app.describe());
         }
@@ -98,7 +93,7 @@ class EnforceTest {
         try (EchoServer peer = EchoServer.start();
              ChildJvm app = builder(dir, peer, "", ", " + variant)
                      .sysProp("ka.agent.test.policyDelayMillis", "1500").start()) {
-            assertEachConnection(expected, app, peer);
+            DriverConnections.assertEach(expected, app, peer);
             assertEquals(3, appliedLines(app, null),
                     "one decision per socket once the policy arrived\n" + app.describe());
         }
@@ -120,7 +115,7 @@ class EnforceTest {
              ChildJvm app = builder(dir, peer, "", ", " + variant)
                      .sysProp("ka.agent.test.prepareDelayMillis", "1500")
                      .jvmArg("-Xlog:class+load=info:file=" + classLog + ":uptime").start()) {
-            assertEachConnection(enforce ? POLICY : APPLICATION, app, peer);
+            DriverConnections.assertEach(enforce ? POLICY : APPLICATION, app, peer);
             assertEquals(3, appliedLines(app, null), "one decision per socket\n" + app.describe());
         }
         double socketLoaded = uptimeOfLoad(classLog, "java.net.Socket");
@@ -151,7 +146,7 @@ class EnforceTest {
              ChildJvm app = builder(dir, peer, "", ", " + variant)
                      .sysProp("ka.agent.test.prepareDelayMillis", "1000")
                      .sysProp("ka.agent.test.jdkOptionsDelayMillis", "8000").start()) {
-            assertEachConnection(enforce ? POLICY : APPLICATION, app, peer);
+            DriverConnections.assertEach(enforce ? POLICY : APPLICATION, app, peer);
             double readySeconds = (System.nanoTime() - start) / 1e9;
             assertTrue(readySeconds < 6, "READY " + readySeconds + " s after the start: the connections waited for the"
                     + " init thread's delayed load of the JDK's options\n" + app.describe());
@@ -196,23 +191,9 @@ class EnforceTest {
         KernelSocketReader.assumeAvailable();
         try (EchoServer peer = EchoServer.start();
              ChildJvm app = driver(dir, peer, defaults, rule, delay)) {
-            assertEachConnection(expected, app, peer);
+            DriverConnections.assertEach(expected, app, peer);
             return app;
         }
-    }
-
-    /** The kernel's values on each of the driver's three connections (one per kind), read from outside. */
-    private static void assertEachConnection(KernelSocketOptions expected, ChildJvm app, EchoServer peer)
-            throws Exception {
-        int[] local = SampleOutput.ports(app.awaitStdout("READY", TestEnv.START_TIMEOUT));
-        KernelSocketReader kernel = KernelSocketReader.of(app.pid());
-        List<Executable> checks = new ArrayList<>();
-        for (int i = 0; i < KINDS.length; i++) {
-            int n = i;
-            checks.add(() -> assertOptions(expected, kernel, kernel.connection(local[n], peer.port()),
-                    KINDS[n] + "\n" + app.describe()));
-        }
-        assertAll(checks);
     }
 
     private static ChildJvm driver(Path dir, EchoServer peer, String defaults, String rule, String... delay) {

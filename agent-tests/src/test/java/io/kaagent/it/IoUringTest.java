@@ -1,18 +1,16 @@
 package io.kaagent.it;
 
-import static io.kaagent.it.support.KernelAssertions.assertOptions;
 import static io.kaagent.it.support.KernelSocketOptions.applied;
-import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.kaagent.it.support.ChildJvm;
+import io.kaagent.it.support.DriverConnections;
 import io.kaagent.it.support.EchoServer;
 import io.kaagent.it.support.KernelSocketOptions;
 import io.kaagent.it.support.KernelSocketReader;
 import io.kaagent.it.support.Policies;
-import io.kaagent.it.support.SampleOutput;
 import io.kaagent.it.support.TestEnv;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -24,7 +22,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -34,7 +31,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class IoUringTest {
-    private static final String[] KINDS = {"Socket", "SocketChannel.setOption", "socket adaptor"};
     /** idle 31 s, intvl 7 s, cnt 4, user_timeout auto: five options a socket, TCP_USER_TIMEOUT included. */
     private static final KernelSocketOptions POLICY = applied(31, 7, 4, (31 + 7 * 4) * 1000);
     /** The four options the agent sets through a ring at start, on a socket of its own, to prove the ring. */
@@ -48,14 +44,14 @@ class IoUringTest {
             String line = app.awaitStderr(l -> l.contains("io_uring"), TestEnv.START_TIMEOUT);
             assumeTrue(!line.contains("unavailable"), "io_uring refused here: " + line);
             assertTrue(line.contains("setting socket options through io_uring"), line);
-            assertEachConnectionHasThePolicy(app, peer);
+            DriverConnections.assertEach(POLICY, app, peer);
             List<Path> rings = rings(app.pid());
             int processors = Runtime.getRuntime().availableProcessors();
             assertEquals(Math.min(processors, 8), rings.size(), "[io_uring] descriptors, one per processor up to 8");
             // Each connection: five options when the agent sets it, five again each time the driver's own
             // setKeepAlive is taken back (enforce). Every one a submitted SQE of a ring.
             long submitted = submitted(rings);
-            assertTrue(submitted >= PROOF_SUBMISSIONS + 5L * KINDS.length,
+            assertTrue(submitted >= PROOF_SUBMISSIONS + 5L * DriverConnections.KINDS.length,
                     submitted + " SQEs submitted through the rings\n" + app.describe());
             assertEquals(0, (submitted - PROOF_SUBMISSIONS) % 5, submitted + " SQEs: five a socket");
         }
@@ -77,23 +73,10 @@ class IoUringTest {
             assertTrue(line.startsWith("ka-agent: WARN io_uring asked for (ka.agent.io_uring / KA_AGENT_IO_URING) but"
                     + " unavailable: io_uring_setup failed: ")
                     && line.endsWith(" (errno 1); one setsockopt call per option instead"), line);
-            assertEachConnectionHasThePolicy(app, peer);
+            DriverConnections.assertEach(POLICY, app, peer);
             assertEquals(List.of(), rings(app.pid()), "[io_uring] descriptors\n" + app.describe());
             assertEquals(1, app.stderrLines().stream().filter(l -> l.contains("io_uring")).count(), app.describe());
         }
-    }
-
-    /** The kernel's values on each of the driver's three connections, read from outside. */
-    private static void assertEachConnectionHasThePolicy(ChildJvm app, EchoServer peer) throws Exception {
-        int[] local = SampleOutput.ports(app.awaitStdout("READY", TestEnv.START_TIMEOUT));
-        KernelSocketReader kernel = KernelSocketReader.of(app.pid());
-        List<Executable> checks = new ArrayList<>();
-        for (int i = 0; i < KINDS.length; i++) {
-            int n = i;
-            checks.add(() -> assertOptions(POLICY, kernel, kernel.connection(local[n], peer.port()),
-                    KINDS[n] + "\n" + app.describe()));
-        }
-        assertAll(checks);
     }
 
     /** without_io_uring.c (src/test/c), built with the C compiler CI installs. */
