@@ -15,6 +15,8 @@ public final class KernelKeepAliveDefaults {
     /** How long {@link #recent} keeps what it read. */
     private static final long RECENT_NANOS = 1_000_000_000L;
     private static volatile KernelKeepAliveDefaults recent;
+    /** The kernel's own timers, which a network namespace has unless its sysctls were changed. */
+    public static final KernelKeepAliveDefaults BUILT_IN = new KernelKeepAliveDefaults(7200, 75, 9);
 
     private final int idleSeconds;
     private final int intervalSeconds;
@@ -34,8 +36,9 @@ public final class KernelKeepAliveDefaults {
     }
 
     public static KernelKeepAliveDefaults read() {
-        return new KernelKeepAliveDefaults(sysctl("tcp_keepalive_time", 7200), sysctl("tcp_keepalive_intvl", 75),
-                sysctl("tcp_keepalive_probes", 9));
+        return new KernelKeepAliveDefaults(sysctl("tcp_keepalive_time", BUILT_IN.idleSeconds),
+                sysctl("tcp_keepalive_intvl", BUILT_IN.intervalSeconds),
+                sysctl("tcp_keepalive_probes", BUILT_IN.count));
     }
 
     /**

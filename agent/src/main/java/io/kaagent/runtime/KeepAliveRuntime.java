@@ -630,6 +630,7 @@ public final class KeepAliveRuntime {
     public void applierReady(OptionApplier ready) {
         if (ready instanceof NativeApplier) {
             NativeApplier nativeApplier = (NativeApplier) ready;
+            warm(nativeApplier);
             tracked.useDescriptors(nativeApplier);
             if (nativeApplier.options().constants().acceptedSocketsCopyTheListener()) {
                 listeners = new InheritingListeners(nativeApplier, new InboundDecisions());
@@ -638,6 +639,37 @@ public final class KeepAliveRuntime {
         this.applier = ready;
         this.ready.countDown();
         drainPending();
+    }
+
+    /**
+     * Takes the way a socket set natively takes, once, on the agent's thread and on sockets of its own (never bound
+     * nor connected, closed at once), before any socket of the application may take it: otherwise the first one
+     * does, on the application's thread, loading four classes of the agent, having the JVM spin two invokers for the
+     * descriptor handles, and calling getsockopt through jffi for the first time (FirstConnectBench, a JVM's first
+     * connection 2.5 s after start, JDK 17: BENCHMARKS.md). Before the applier is published, so that with io_uring
+     * the rings are this thread's alone meanwhile. Best effort.
+     */
+    private static void warm(NativeApplier nativeApplier) {
+        try {
+            for (Class<?> type : new Class<?>[] {TrackedSockets.Slot.class, InheritingListeners.Listener.class}) {
+                Class.forName(type.getName(), true, type.getClassLoader());
+            }
+            Socket own = new Socket();
+            ServerSocket ownListener = new ServerSocket();
+            try {
+                // Their descriptors are made at first use of their impls; neither is bound, so no port is taken.
+                own.getTcpNoDelay();
+                ownListener.getReuseAddress();
+                if (!nativeApplier.warm(own, ownListener) && AgentLog.isDebug()) {
+                    AgentLog.debug("a socket of the agent's own did not read back SO_KEEPALIVE on after setsockopt");
+                }
+            } finally {
+                own.close();
+                ownListener.close();
+            }
+        } catch (Throwable t) {
+            // the first socket set natively loads them itself
+        }
     }
 
     /** Neither native nor fallback: nothing can be applied; forget what waits. */

@@ -1,5 +1,7 @@
 package io.kaagent.runtime;
 
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.kaagent.nativeio.KernelKeepAliveDefaults;
@@ -176,6 +178,25 @@ final class NativeApplier implements OptionApplier, InheritingListeners.Kernel, 
             return null;
         }
         return prepared(nobodys);
+    }
+
+    /**
+     * The way the hooks' first sockets take through this applier, once, on sockets of the agent's own: the
+     * descriptor handles' call sites linked (the JVM spins their invokers at a call site's first call), the kernel's
+     * own timers prepared and set, SO_KEEPALIVE read back as an accept from a carrying listener reads it.
+     *
+     * @param own         never bound nor connected; its descriptor exists
+     * @param ownListener never bound; its descriptor exists
+     * @return whether the socket reads back keepalive on, as set
+     */
+    boolean warm(Socket own, ServerSocket ownListener) throws Throwable {
+        fds.listenerFdOf(ownListener);
+        // Not the sysctls: reading /proc here would load a reader's ten JDK classes into every JVM. Keyed as
+        // reset's values are (preparedFor) where the sysctls are the kernel's own: then they share one slot.
+        KernelKeepAliveDefaults builtIn = KernelKeepAliveDefaults.BUILT_IN;
+        int fd = apply(own, new KeepAliveSettings(builtIn.idleSeconds(), builtIn.intervalSeconds(), builtIn.count(),
+                0, false));
+        return options.getKeepAlive(fd);
     }
 
     NativeSocketOptions options() {

@@ -45,7 +45,7 @@ final class TrackedSockets {
     }
 
     /** A socket, weakly, and its entry. */
-    private static final class Slot extends WeakReference<Object> {
+    static final class Slot extends WeakReference<Object> {
         final Entry entry;
 
         Slot(Object socket, Entry entry) {
