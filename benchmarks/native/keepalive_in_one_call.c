@@ -1,7 +1,8 @@
 /*
  * The agent's four keepalive calls (five with TCP_USER_TIMEOUT) behind one C function, for the `calls` benchmark
  * only: what the agent would save if it shipped a native helper and crossed from Java to C once per socket instead
- * of four times. The agent does not ship it (BENCHMARKS.md, twentieth run: the crossing is not where the time goes).
+ * of four times. The agent does not ship it (docs/benchmark-history.md, twentieth run: the crossing is not where the
+ * time goes).
  *
  * values: idle, interval, count, user timeout, 1. Returns 0, or which call failed (1-5) with errno set.
  *

@@ -24,10 +24,11 @@ public final class KeepAliveStats implements KeepAliveMXBean {
 
     /**
      * Registers the MBean once the JVM has a platform MBean server, and never makes one itself: making it registers
-     * the JDK's own MXBeans too, ~1,000 classes, ~3 MiB of metaspace and 9-17 MiB of RSS (BENCHMARKS.md), more than
-     * the rest of the agent. Whatever can read the MBean made one first: the application or its server, another agent,
-     * {@code -Dcom.sun.management.jmxremote}, jconsole or {@code jcmd ManagementAgent.start}. The platform server is
-     * made by {@link MBeanServerFactory#createMBeanServer()}, which lists it for {@code findMBeanServer}; a server the
+     * the JDK's own MXBeans too, ~1,000 classes, ~3 MiB of metaspace and 9-17 MiB of RSS (docs/benchmark-history.md,
+     * twentieth run), more than the rest of the agent. Whatever can read the MBean made one first: the application or
+     * its server, another agent, {@code -Dcom.sun.management.jmxremote}, jconsole or
+     * {@code jcmd ManagementAgent.start}. The platform server is made by
+     * {@link MBeanServerFactory#createMBeanServer()}, which lists it for {@code findMBeanServer}; a server the
      * application made for itself that way counts too (the platform one is then made here: the rare case).
      *
      * @return whether the MBean is registered now (false: no MBean server yet, ask again later)

@@ -15,7 +15,7 @@ import com.kenai.jffi.Type;
  * context, arguments as machine words, errno saved after each call. jnr-ffi did this until 2026-12-03 by generating
  * a class per interface with ASM; its ~250 classes, ASM's and the JDK's it pulled in (reflection, annotations,
  * regular expressions) cost every JVM ~2 MiB of metaspace and ~200 ms of CPU when the native layer loaded, for calls
- * that end in the same jffi invoker (BENCHMARKS.md, twentieth run).
+ * that end in the same jffi invoker (docs/benchmark-history.md, twentieth run).
  * <p>
  * Pointers are addresses of native memory the caller owns ({@link MemoryIO}). An int result comes back in the low
  * half of the returned word; {@link #syscall} returns a whole {@code long}.
