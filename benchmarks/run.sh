@@ -83,7 +83,7 @@ jmh() {
   mvn -B -q -ntp -Pbench package -DskipTests -pl benchmarks -am
   [ -f benchmarks/target/benchmarks.jar ] || { echo "$1: no benchmarks/target/benchmarks.jar" >&2; return 1; }
   # shellcheck disable=SC2086
-  java -jar benchmarks/target/benchmarks.jar "$1" ${LOOKUP_ARGS:--f 1 -wi 2 -i 3 -w 1 -r 1}
+  java -jar benchmarks/target/benchmarks.jar "$1" ${LOOKUP_ARGS:--f 1 -wi 3 -i 5 -w 1 -r 1}
 }
 
 # The kernel's share of applying a rule, in C: the floor under the per-connection goal.
