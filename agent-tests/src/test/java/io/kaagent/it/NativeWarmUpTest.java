@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Once the native layer is in, the agent's thread takes the way a socket set through it takes, on sockets of its own
- * (KeepAliveRuntime.warmNativePath): an application whose first connection comes after that loads none of the
+ * (KeepAliveRuntime.warm): an application whose first connection comes after that loads none of the
  * agent's classes and has the JVM spin no method handle invokers on its own thread for it. Before, that connection
  * paid for them (FirstConnectBench, 2.5 s after start: connect 4.45 ms against 1.73 after 100 ms, JDK 17). Seen from
  * outside the JVM: its class-load log names the thread that loaded each class, and the kernel's values on both ends.

@@ -654,18 +654,21 @@ public final class KeepAliveRuntime {
             for (Class<?> type : new Class<?>[] {TrackedSockets.Slot.class, InheritingListeners.Listener.class}) {
                 Class.forName(type.getName(), true, type.getClassLoader());
             }
+            // Their descriptors are made at first use of their impls; neither is bound, so no port is taken.
             Socket own = new Socket();
-            ServerSocket ownListener = new ServerSocket();
             try {
-                // Their descriptors are made at first use of their impls; neither is bound, so no port is taken.
-                own.getTcpNoDelay();
-                ownListener.getReuseAddress();
-                if (!nativeApplier.warm(own, ownListener) && AgentLog.isDebug()) {
-                    AgentLog.debug("a socket of the agent's own did not read back SO_KEEPALIVE on after setsockopt");
+                ServerSocket ownListener = new ServerSocket();
+                try {
+                    own.getTcpNoDelay();
+                    ownListener.getReuseAddress();
+                    if (!nativeApplier.warm(own, ownListener) && AgentLog.isDebug()) {
+                        AgentLog.debug("a socket of the agent's own read back SO_KEEPALIVE off after setsockopt");
+                    }
+                } finally {
+                    ownListener.close();
                 }
             } finally {
                 own.close();
-                ownListener.close();
             }
         } catch (Throwable t) {
             // the first socket set natively loads them itself
