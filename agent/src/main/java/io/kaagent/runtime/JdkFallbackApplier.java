@@ -28,10 +28,6 @@ final class JdkFallbackApplier implements OptionApplier {
      * options are loaded there), nor while the hooks are not prepared (it would wait for them at its load).
      */
     private volatile SocketOptionSetter socketSetOption;
-    /** Linux's defaults (tcp_keepalive_time, _intvl, _probes): what {@link #warm} sets, on a socket nobody uses. */
-    private static final Integer KERNEL_DEFAULT_IDLE_SECONDS = 7200;
-    private static final Integer KERNEL_DEFAULT_INTERVAL_SECONDS = 75;
-    private static final Integer KERNEL_DEFAULT_COUNT = 9;
 
     @SuppressWarnings("unchecked")
     private JdkFallbackApplier() throws Exception {
@@ -64,10 +60,7 @@ final class JdkFallbackApplier implements OptionApplier {
         socketSetOption();
         Socket unconnected = new Socket();
         try {
-            set(unconnected, keepIdle, KERNEL_DEFAULT_IDLE_SECONDS);
-            set(unconnected, keepInterval, KERNEL_DEFAULT_INTERVAL_SECONDS);
-            set(unconnected, keepCount, KERNEL_DEFAULT_COUNT);
-            set(unconnected, asObjectOption(StandardSocketOptions.SO_KEEPALIVE), Boolean.TRUE);
+            apply(unconnected, NativeApplier.KERNELS_OWN_TIMERS);
         } finally {
             unconnected.close();
         }

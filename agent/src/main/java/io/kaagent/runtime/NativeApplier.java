@@ -14,6 +14,13 @@ import io.kaagent.policy.KeepAliveSettings;
 final class NativeApplier implements OptionApplier, InheritingListeners.Kernel, TrackedSockets.Descriptors {
     private final NativeSocketOptions options;
     private final SocketFds fds;
+    /**
+     * The kernel's built-in timers, keepalive on: what the warm-ups set on sockets of the agent's own (this one's
+     * and the JDK's). Not the sysctls: reading /proc there would load a reader's ten JDK classes into every JVM.
+     */
+    static final KeepAliveSettings KERNELS_OWN_TIMERS = new KeepAliveSettings(
+            KernelKeepAliveDefaults.BUILT_IN.idleSeconds(), KernelKeepAliveDefaults.BUILT_IN.intervalSeconds(),
+            KernelKeepAliveDefaults.BUILT_IN.count(), 0, false);
     /** Keyed by value, so a reload that keeps a rule's values keeps its slot too. */
     private final ConcurrentHashMap<KeepAliveSettings, KeepAliveValues> prepared =
             new ConcurrentHashMap<KeepAliveSettings, KeepAliveValues>();
@@ -191,12 +198,8 @@ final class NativeApplier implements OptionApplier, InheritingListeners.Kernel, 
      */
     boolean warm(Socket own, ServerSocket ownListener) throws Throwable {
         fds.listenerFdOf(ownListener);
-        // Not the sysctls: reading /proc here would load a reader's ten JDK classes into every JVM. Keyed as
-        // reset's values are (preparedFor) where the sysctls are the kernel's own: then they share one slot.
-        KernelKeepAliveDefaults builtIn = KernelKeepAliveDefaults.BUILT_IN;
-        int fd = apply(own, new KeepAliveSettings(builtIn.idleSeconds(), builtIn.intervalSeconds(), builtIn.count(),
-                0, false));
-        return options.getKeepAlive(fd);
+        // Keyed as reset's values are (preparedFor) where the sysctls are the kernel's own: then they share one slot.
+        return options.getKeepAlive(apply(own, KERNELS_OWN_TIMERS));
     }
 
     NativeSocketOptions options() {
