@@ -590,10 +590,8 @@ public final class KeepAliveRuntime {
      */
     public void warmHookPath() {
         try {
-            for (Class<?> type : new Class<?>[] {Endpoint.class, LastDecision.class, RuleCounters.class,
-                    TrackedSockets.Entry.class, NativeApplier.class}) {
-                Class.forName(type.getName(), true, type.getClassLoader());
-            }
+            initialise(Endpoint.class, LastDecision.class, RuleCounters.class, TrackedSockets.Entry.class,
+                    NativeApplier.class);
             OptionApplier startup = startupApplier;
             if (startup instanceof JdkFallbackApplier) {
                 applying.set(Boolean.TRUE);
@@ -605,6 +603,13 @@ public final class KeepAliveRuntime {
             }
         } catch (Throwable t) {
             // the first connection loads them itself
+        }
+    }
+
+    /** Loaded and initialised here, on the agent's thread, rather than by an application's first socket. */
+    private static void initialise(Class<?>... types) throws ClassNotFoundException {
+        for (Class<?> type : types) {
+            Class.forName(type.getName(), true, type.getClassLoader());
         }
     }
 
@@ -651,24 +656,9 @@ public final class KeepAliveRuntime {
      */
     private static void warm(NativeApplier nativeApplier) {
         try {
-            for (Class<?> type : new Class<?>[] {TrackedSockets.Slot.class, InheritingListeners.Listener.class}) {
-                Class.forName(type.getName(), true, type.getClassLoader());
-            }
-            // Their descriptors are made at first use of their impls; neither is bound, so no port is taken.
-            Socket own = new Socket();
-            try {
-                ServerSocket ownListener = new ServerSocket();
-                try {
-                    own.getTcpNoDelay();
-                    ownListener.getReuseAddress();
-                    if (!nativeApplier.warm(own, ownListener) && AgentLog.isDebug()) {
-                        AgentLog.debug("a socket of the agent's own read back SO_KEEPALIVE off after setsockopt");
-                    }
-                } finally {
-                    ownListener.close();
-                }
-            } finally {
-                own.close();
+            initialise(TrackedSockets.Slot.class, InheritingListeners.Listener.class);
+            if (!nativeApplier.warm() && AgentLog.isDebug()) {
+                AgentLog.debug("a socket of the agent's own read back SO_KEEPALIVE off after setsockopt");
             }
         } catch (Throwable t) {
             // the first socket set natively loads them itself

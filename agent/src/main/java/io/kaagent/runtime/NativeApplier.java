@@ -188,18 +188,30 @@ final class NativeApplier implements OptionApplier, InheritingListeners.Kernel, 
     }
 
     /**
-     * The way the hooks' first sockets take through this applier, once, on sockets of the agent's own: the
-     * descriptor handles' call sites linked (the JVM spins their invokers at a call site's first call), the kernel's
-     * own timers prepared and set, SO_KEEPALIVE read back as an accept from a carrying listener reads it.
+     * The way the hooks' first sockets take through this applier, once, on a socket and a listener of the agent's own
+     * (never bound nor connected, so no port is taken; closed at once): the descriptor handles' call sites linked
+     * (the JVM spins their invokers at a call site's first call), the kernel's own timers prepared and set,
+     * SO_KEEPALIVE read back as an accept from a carrying listener reads it.
      *
-     * @param own         never bound nor connected; its descriptor exists
-     * @param ownListener never bound; its descriptor exists
      * @return whether the socket reads back keepalive on, as set
      */
-    boolean warm(Socket own, ServerSocket ownListener) throws Throwable {
-        fds.listenerFdOf(ownListener);
-        // Keyed as reset's values are (preparedFor) where the sysctls are the kernel's own: then they share one slot.
-        return options.getKeepAlive(apply(own, KERNELS_OWN_TIMERS));
+    boolean warm() throws Throwable {
+        Socket own = new Socket();
+        try {
+            ServerSocket ownListener = new ServerSocket();
+            try {
+                // Their descriptors are made at first use of their impls.
+                own.getTcpNoDelay();
+                ownListener.getReuseAddress();
+                fds.listenerFdOf(ownListener);
+                // Keyed as reset's values are (preparedFor) where the sysctls are the kernel's own: one slot then.
+                return options.getKeepAlive(apply(own, KERNELS_OWN_TIMERS));
+            } finally {
+                ownListener.close();
+            }
+        } finally {
+            own.close();
+        }
     }
 
     NativeSocketOptions options() {
