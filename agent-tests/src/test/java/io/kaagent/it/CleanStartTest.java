@@ -225,7 +225,7 @@ class CleanStartTest {
                 Thread.sleep(300); // the rest of the init thread's work after the native layer
                 List<String> nested = openFiles(proc).stream().filter(f -> f.matches(".*/libs-[^/]*\\.jar"))
                         .collect(Collectors.toList());
-                List<String> jffiThreads = threadNames(proc).stream().filter(n -> n.matches("Cleaner-\\d+"))
+                List<String> jffiThreads = app.threadNames().stream().filter(n -> n.matches("Cleaner-\\d+"))
                         .collect(Collectors.toList());
                 assertEquals(List.of(), socketsButUnixOnes(proc), start + ": the agent's own socket is closed");
                 if (start.equals("fresh")) {
@@ -233,7 +233,7 @@ class CleanStartTest {
                             + "libraries' ASM: " + openFiles(proc));
                 } else {
                     assertAll(() -> assertEquals(List.of(), nested, "a warm start opened the nested libraries"),
-                            () -> assertEquals(List.of(), jffiThreads, "threads " + threadNames(proc)),
+                            () -> assertEquals(List.of(), jffiThreads, "threads " + app.threadNames()),
                             () -> assertEquals(List.of(), app.stderrLines(), "nothing printed"));
                 }
             }
@@ -293,18 +293,6 @@ class CleanStartTest {
         return openFiles(proc).stream().filter(f -> f.startsWith("socket:["))
                 .filter(f -> !unixInodes.contains(f.substring("socket:[".length(), f.length() - 1)))
                 .collect(Collectors.toList());
-    }
-
-    private static List<String> threadNames(Path proc) throws Exception {
-        try (Stream<Path> tasks = Files.list(proc.resolve("task"))) {
-            return tasks.map(task -> {
-                try {
-                    return Files.readString(task.resolve("comm")).trim();
-                } catch (java.io.IOException endedMeanwhile) {
-                    return "";
-                }
-            }).collect(Collectors.toList());
-        }
     }
 
     private static List<Path> policyEntries(Path cache) throws Exception {

@@ -11,13 +11,11 @@ import io.kaagent.it.support.KernelSocketReader;
 import io.kaagent.it.support.Policies;
 import io.kaagent.it.support.SampleOutput;
 import io.kaagent.it.support.TestEnv;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -72,22 +70,10 @@ class NativeWarmUpTest {
     /** The init thread is renamed for housekeeping after the native layer loaded and its way was warmed. */
     private static void awaitInitDone(ChildJvm app) throws Exception {
         long deadline = System.nanoTime() + TestEnv.START_TIMEOUT.toNanos();
-        while (!threadNames(app.pid()).contains(INIT_DONE)) {
+        while (!app.threadNames().contains(INIT_DONE)) {
             assertTrue(System.nanoTime() < deadline, "no thread " + INIT_DONE + " within "
-                    + TestEnv.START_TIMEOUT.toSeconds() + " s: " + threadNames(app.pid()) + "\n" + app.describe());
+                    + TestEnv.START_TIMEOUT.toSeconds() + " s: " + app.threadNames() + "\n" + app.describe());
             Thread.sleep(20);
-        }
-    }
-
-    private static List<String> threadNames(long pid) throws IOException {
-        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
-            return tasks.map(task -> {
-                try {
-                    return Files.readString(task.resolve("comm")).trim();
-                } catch (IOException ended) {
-                    return "";
-                }
-            }).collect(Collectors.toList());
         }
     }
 

@@ -16,13 +16,10 @@ import io.kaagent.it.support.Policies;
 import io.kaagent.it.support.SampleOutput;
 import io.kaagent.it.support.TestEnv;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,7 +46,7 @@ class RepeatedAgentTest {
                 assertOptions(applied(31, 7, 4, 20_000), kernel, kernel.connection(local[0], peer.port()),
                         "the command line's policy\n" + app.describe());
                 app.awaitStderr(l -> l.contains(" started: policy "), TestEnv.START_TIMEOUT);
-                List<String> agentThreads = housekeepingThreadsAfterStart(app.pid());
+                List<String> agentThreads = housekeepingThreadsAfterStart(app);
                 int exit = app.quit(TestEnv.STEP_TIMEOUT);
                 List<String> started = app.stderrLines().stream().filter(l -> l.contains(" started: policy "))
                         .collect(Collectors.toList());
@@ -87,7 +84,7 @@ class RepeatedAgentTest {
                 assertOptions(applied(31, 7, 4, 20_000), kernel, kernel.connection(local[0], peer.port()),
                         "the command line's policy, on the connection opened before it was in force\n"
                                 + app.describe());
-                List<String> agentThreads = housekeepingThreadsAfterStart(app.pid());
+                List<String> agentThreads = housekeepingThreadsAfterStart(app);
                 int exit = app.quit(TestEnv.STEP_TIMEOUT);
                 assertAll(
                         () -> assertEquals(0, exit, app.describe()),
@@ -193,26 +190,19 @@ class RepeatedAgentTest {
      * The agent's threads once an init thread has renamed itself, and half a second more: time for a second one
      * (as two agents had) to get there too.
      */
-    private static List<String> housekeepingThreadsAfterStart(long pid) throws Exception {
+    private static List<String> housekeepingThreadsAfterStart(ChildJvm app) throws Exception {
         long deadline = System.nanoTime() + TestEnv.STEP_TIMEOUT.toNanos();
-        while (threadNames(pid).stream().noneMatch(n -> n.startsWith(HOUSEKEEPING))
+        while (agentThreads(app).stream().noneMatch(n -> n.startsWith(HOUSEKEEPING))
                 && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
         Thread.sleep(500);
-        return threadNames(pid);
+        return agentThreads(app);
     }
 
-    /** The JVM's threads as the kernel names them (the first 15 characters of the Java name). */
-    private static List<String> threadNames(long pid) throws IOException {
-        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
-            return tasks.map(task -> {
-                try {
-                    return Files.readString(task.resolve("comm"), StandardCharsets.UTF_8).trim();
-                } catch (IOException gone) {
-                    return "";
-                }
-            }).filter(n -> n.startsWith("ka-agent")).sorted().collect(Collectors.toList());
-        }
+    /** The agent's threads, as the kernel names them, sorted. */
+    private static List<String> agentThreads(ChildJvm app) throws IOException {
+        return app.threadNames().stream().filter(n -> n.startsWith("ka-agent")).sorted()
+                .collect(Collectors.toList());
     }
 }

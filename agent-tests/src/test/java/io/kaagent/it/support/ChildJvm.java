@@ -7,6 +7,7 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * A child JVM running a sample app, with or without the agent. Both output streams are collected line by line on
@@ -65,6 +68,19 @@ public final class ChildJvm implements AutoCloseable {
 
     public boolean isAlive() {
         return process.isAlive();
+    }
+
+    /** Its threads as the kernel names them (/proc/PID/task/TID/comm: the first 15 characters of a Java name). */
+    public List<String> threadNames() throws IOException {
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid()), "task"))) {
+            return tasks.map(task -> {
+                try {
+                    return Files.readString(task.resolve("comm"), StandardCharsets.UTF_8).trim();
+                } catch (IOException endedMeanwhile) {
+                    return "";
+                }
+            }).collect(Collectors.toList());
+        }
     }
 
     /** Waits for a stdout line; fails with the whole output so far if none comes in time or the process ends. */
