@@ -8,11 +8,11 @@
 # and runs them on JDK 17 (`java`) and Temurin 25. Every benchmark prints Markdown tables.
 #
 # Knobs (environment): BENCH_REBUILD=1 rebuilds the agent first; AGENT_JAR=/path/ka-agent.jar measures that jar
-# instead of agent/target/ka-agent.jar; BASELINE_JAR=/path/other.jar runs that jar too, interleaved, in startup, first,
-# inprocess and memory (a before/after comparison in one run); JDK25=/path/to/java; RUNS, ROUNDS, CYCLES (CALLS for
-# calls) change the sample sizes (see each program's comment), CONNECTIONS the scale benchmark's count; EARLY=N has inprocess open N
-# connections at each child's start and keep them (a pool); URING=1 has inprocess run this jar with
-# -Dka.agent.io_uring=true too; DELAYS=0,100 limits first to those delays (ms before the
+# instead of agent/target/ka-agent.jar; BASELINE_JAR=/path/other.jar runs that jar too, interleaved, in startup,
+# first, inprocess, memory and scale (a before/after comparison in one run); JDK25=/path/to/java; RUNS, ROUNDS,
+# CYCLES (CALLS for calls) change the sample sizes (see each program's comment), CONNECTIONS the scale benchmark's
+# count; EARLY=N has inprocess open N connections at each child's start and keep them (a pool); URING=1 has
+# inprocess run this jar with -Dka.agent.io_uring=true too; DELAYS=0,100 limits first to those delays (ms before the
 # first connect; default 0,100,2500); LOOKUP_ARGS are passed to the JMH jar (lookup, tracking).
 set -euo pipefail
 cd "$(dirname "$0")/.."

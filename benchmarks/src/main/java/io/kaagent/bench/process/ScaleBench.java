@@ -13,10 +13,15 @@ import java.util.concurrent.TimeUnit;
 /**
  * 10,000 open loopback connections in one process, with and without the agent (10 rules, the last matching loopback,
  * enforce on), and without it with the application setting the same four options itself on every socket: outbound
- * (the measured process connects to a peer process) and inbound (the peer connects, the measured process accepts). A process may hold 20,000 descriptors here (the hard limit; run.sh raises the soft one),
- * so the two ends live in two processes. {@code -Dbench.rounds=N} (default 3), {@code -Dbench.connections=N}.
+ * (the measured process connects to a peer process) and inbound (the peer connects, the measured process accepts).
+ * A process may hold 20,000 descriptors here (the hard limit; run.sh raises the soft one), so the two ends live in
+ * two processes. {@code -Dbench.rounds=N} (default 3), {@code -Dbench.connections=N},
+ * {@code -Dbench.baseline=JAR} (another agent jar, interleaved). A cold JVM's opens swing by ±20 µs from one child to
+ * the next, so each mode's cost per open is also given paired: the median of its per-round differences to the
+ * application setting the options itself in the same round.
  */
 public final class ScaleBench {
+    private static final String APP_SETS = "no agent, app sets the 4 options";
     private static final String[] KEYS = {"open_ms", "us_per_open", "rss_open_mb", "heap_open_kb",
             "cycle_us_with_n_open", "setkeepalive_us", "close_ms", "heap_closed_kb"};
 
@@ -31,11 +36,17 @@ public final class ScaleBench {
         Map<String, List<String>> modes = new LinkedHashMap<>();
         modes.put("no agent", List.of());
         // What keepalive on every socket costs the kernel, set by the application itself: the agent's floor.
-        modes.put("no agent, app sets the 4 options", List.of("-Dbench.setOptions=true"));
+        modes.put(APP_SETS, List.of("-Dbench.setOptions=true"));
         modes.put("agent, rule matches", List.of("-javaagent:" + env.agentJar + "=" + Policies.matching(env.work)));
+        String baselineJar = BenchEnv.baselineJar();
+        if (baselineJar != null) {
+            modes.put("baseline jar, rule matches",
+                    List.of("-javaagent:" + baselineJar + "=" + Policies.matching(env.work)));
+        }
         System.out.println("## Scale: " + n + " open loopback connections in one process");
         System.out.println(BenchEnv.machineLine() + "; " + rounds + " interleaved rounds, medians");
         Map<String, Stats[]> stats = new LinkedHashMap<>();
+        Map<String, List<Double>> perOpenByRound = new LinkedHashMap<>();
         for (int round = 0; round < rounds; round++) {
             for (BenchEnv.Jdk jdk : env.jdks) {
                 for (String direction : new String[] {"outbound", "inbound"}) {
@@ -48,22 +59,38 @@ public final class ScaleBench {
                         for (int i = 0; i < KEYS.length; i++) {
                             s[i].add(value(line, KEYS[i]));
                         }
+                        perOpenByRound.computeIfAbsent(jdk.label + "|" + direction + "|" + mode.getKey(),
+                                k -> new ArrayList<>()).add(value(line, "us_per_open"));
                     }
                 }
             }
         }
-        Table table = new Table("JDK", "direction", "mode", "open all (ms)", "µs per open", "RSS with all open MiB",
+        Table table = new Table("JDK", "direction", "mode", "open all (ms)", "µs per open",
+                "per open, paired, vs the app's own calls (µs)", "RSS with all open MiB",
                 "heap with all open KiB", "connect/accept/close with all open (µs)", "setKeepAlive on each (µs)",
                 "close all (ms)", "heap after close KiB");
         for (Map.Entry<String, Stats[]> e : stats.entrySet()) {
             String[] key = e.getKey().split("\\|");
             Stats[] s = e.getValue();
-            table.row(key[0], key[1], key[2], Stats.f0(s[0].median()), Stats.f2(s[1].median()),
+            String appSetsKey = key[0] + "|" + key[1] + "|" + APP_SETS;
+            String pairedText = key[2].equals(APP_SETS) ? ""
+                    : paired(perOpenByRound.get(e.getKey()), perOpenByRound.get(appSetsKey));
+            table.row(key[0], key[1], key[2], Stats.f0(s[0].median()), Stats.f2(s[1].median()), pairedText,
                     Stats.f1(s[2].median()), Stats.f0(s[3].median()), Stats.f2(s[4].median()),
                     Stats.f2(s[5].median()), Stats.f1(s[6].median()), Stats.f0(s[7].median()));
         }
         table.print();
         System.out.println();
+    }
+
+    /** Median [min..max] of the per-round differences {@code mode - appSets}. */
+    private static String paired(List<Double> mode, List<Double> appSets) {
+        Stats differences = new Stats();
+        for (int round = 0; round < mode.size(); round++) {
+            differences.add(mode.get(round) - appSets.get(round));
+        }
+        return Stats.signed1(differences.median()) + " [" + Stats.signed1(differences.min()) + ".."
+                + Stats.signed1(differences.max()) + "]";
     }
 
     private static String outbound(BenchEnv env, String peerJava, String java, List<String> agent, int n)

@@ -12,13 +12,15 @@ import java.util.Locale;
 /**
  * The measured process of {@link ScaleBench} (with or without the agent). {@code outbound PORT N}: opens N
  * connections to the peer; {@code inbound N}: binds, prints {@code port P}, accepts N connections from the peer.
- * With all N open it prints RSS and heap, times 2,000 more connect/accept/close cycles on a second loopback port and
- * a setKeepAlive(false) on every open socket (the agent's enforce path looks each one up), then closes them all.
+ * With all N open it prints RSS and heap, times 2,000 more connect/accept/close cycles on a second loopback port
+ * (after 3,000 unmeasured ones) and a setKeepAlive(false) on every open socket (the agent's enforce path looks each
+ * one up), then closes them all.
  * With {@code -Dbench.setOptions=true} it sets the four keepalive options itself on every socket it opens or accepts
  * (ConnectLoop.setFour, the policy's values): what the kernel costs for keepalive on them, without the agent.
  */
 public final class ScaleChild {
     private static final boolean SET_OPTIONS = Boolean.getBoolean("bench.setOptions");
+    private static final int WARM_UP_CYCLES = 3000;
 
     private ScaleChild() {
     }
@@ -85,7 +87,10 @@ public final class ScaleChild {
         try (ServerSocket server = new ServerSocket()) {
             server.bind(new InetSocketAddress(loopback, 0), 128);
             InetSocketAddress address = new InetSocketAddress(loopback, server.getLocalPort());
-            for (int i = 0; i < 500; i++) {
+            // The question is what a connection costs with all N open, not how fast a cold path compiles: after N
+            // accepts the connect path has not run yet in the inbound child (nor accept in the outbound one), and its
+            // first 2,000-3,000 cycles swing by tens of µs as the JIT compiles it, with or without the agent.
+            for (int i = 0; i < WARM_UP_CYCLES; i++) {
                 cycle(server, address);
             }
             long start = System.nanoTime();
