@@ -124,8 +124,9 @@ public final class ConnectLoopBench {
                 Stats[] s = e.getValue();
                 boolean base = key[1].equals("no agent");
                 table.row(key[0], key[1], Stats.f2(s[o].median()), Stats.f2(s[o + 1].median()),
-                        Stats.f2(s[o + 2].median()), base ? "" : range(s[6 + o]), base ? "" : range(s[7 + o]),
-                        base ? "" : range(s[8 + o]), side == 0 ? kernel.get(e.getKey()) : "");
+                        Stats.f2(s[o + 2].median()), base ? "" : s[6 + o].signedRange(),
+                        base ? "" : s[7 + o].signedRange(), base ? "" : s[8 + o].signedRange(),
+                        side == 0 ? kernel.get(e.getKey()) : "");
             }
             table.print();
         }
@@ -152,10 +153,6 @@ public final class ConnectLoopBench {
             }
         }
         System.out.println();
-    }
-
-    private static String range(Stats s) {
-        return Stats.signed2(s.median()) + " [" + Stats.signed1(s.min()) + ".." + Stats.signed1(s.max()) + "]";
     }
 
     static Stats[] newStats(int n) {

@@ -122,7 +122,7 @@ public final class InProcessConnectBench {
                 String[] key = e.getKey().split("\\|");
                 Stats[] s = e.getValue();
                 table.row(key[0], key[1], key[2], Stats.f2(s[o + 4].median()), Stats.f2(s[o + 5].median()),
-                        range(s[o]), range(s[o + 1]), range(s[o + 2]), range(s[o + 3]),
+                        s[o].signedRange(), s[o + 1].signedRange(), s[o + 2].signedRange(), s[o + 3].signedRange(),
                         Stats.f2(s[o + 6].median()) + "x [" + Stats.f2(s[o + 6].min()) + ".."
                                 + Stats.f2(s[o + 6].max()) + "]",
                         side == 0 ? kernel.get(e.getKey()) : "");
@@ -142,9 +142,5 @@ public final class InProcessConnectBench {
                     + (s[6].median() <= 1.5 ? "met" : "NOT met") + ")");
         }
         System.out.println();
-    }
-
-    private static String range(Stats s) {
-        return Stats.signed2(s.median()) + " [" + Stats.signed1(s.min()) + ".." + Stats.signed1(s.max()) + "]";
     }
 }

@@ -4,7 +4,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,7 +45,6 @@ public final class ScaleBench {
         System.out.println("## Scale: " + n + " open loopback connections in one process");
         System.out.println(BenchEnv.machineLine() + "; " + rounds + " interleaved rounds, medians");
         Map<String, Stats[]> stats = new LinkedHashMap<>();
-        Map<String, List<Double>> perOpenByRound = new LinkedHashMap<>();
         for (int round = 0; round < rounds; round++) {
             for (BenchEnv.Jdk jdk : env.jdks) {
                 for (String direction : new String[] {"outbound", "inbound"}) {
@@ -59,8 +57,6 @@ public final class ScaleBench {
                         for (int i = 0; i < KEYS.length; i++) {
                             s[i].add(value(line, KEYS[i]));
                         }
-                        perOpenByRound.computeIfAbsent(jdk.label + "|" + direction + "|" + mode.getKey(),
-                                k -> new ArrayList<>()).add(value(line, "us_per_open"));
                     }
                 }
             }
@@ -73,24 +69,13 @@ public final class ScaleBench {
             String[] key = e.getKey().split("\\|");
             Stats[] s = e.getValue();
             String appSetsKey = key[0] + "|" + key[1] + "|" + APP_SETS;
-            String pairedText = key[2].equals(APP_SETS) ? ""
-                    : paired(perOpenByRound.get(e.getKey()), perOpenByRound.get(appSetsKey));
+            String pairedText = key[2].equals(APP_SETS) ? "" : s[1].minus(stats.get(appSetsKey)[1]).signedRange();
             table.row(key[0], key[1], key[2], Stats.f0(s[0].median()), Stats.f2(s[1].median()), pairedText,
                     Stats.f1(s[2].median()), Stats.f0(s[3].median()), Stats.f2(s[4].median()),
                     Stats.f2(s[5].median()), Stats.f1(s[6].median()), Stats.f0(s[7].median()));
         }
         table.print();
         System.out.println();
-    }
-
-    /** Median [min..max] of the per-round differences {@code mode - appSets}. */
-    private static String paired(List<Double> mode, List<Double> appSets) {
-        Stats differences = new Stats();
-        for (int round = 0; round < mode.size(); round++) {
-            differences.add(mode.get(round) - appSets.get(round));
-        }
-        return Stats.signed1(differences.median()) + " [" + Stats.signed1(differences.min()) + ".."
-                + Stats.signed1(differences.max()) + "]";
     }
 
     private static String outbound(BenchEnv env, String peerJava, String java, List<String> agent, int n)

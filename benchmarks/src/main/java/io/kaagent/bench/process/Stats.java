@@ -34,6 +34,15 @@ final class Stats {
         return sorted.get(Math.max(0, Math.min(sorted.size() - 1, rank - 1)));
     }
 
+    /** The differences {@code this[i] - other[i]}, for samples taken side by side (one value of each per round). */
+    Stats minus(Stats other) {
+        Stats differences = new Stats();
+        for (int i = 0; i < Math.min(values.size(), other.values.size()); i++) {
+            differences.add(values.get(i) - other.values.get(i));
+        }
+        return differences;
+    }
+
     double min() {
         return percentile(0);
     }
@@ -57,6 +66,11 @@ final class Stats {
     /** A difference with its sign: "+12.3". */
     static String signed1(double value) {
         return Double.isNaN(value) ? "-" : String.format(Locale.ROOT, "%+.1f", value);
+    }
+
+    /** Median with its sign and the whole range: "+1.23 [-0.4..+2.9]". */
+    String signedRange() {
+        return signed2(median()) + " [" + signed1(min()) + ".." + signed1(max()) + "]";
     }
 
     static String signed2(double value) {
